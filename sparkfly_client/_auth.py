@@ -1,0 +1,97 @@
+"""Credentials per security scheme, and the ``GET /auth`` token that the client renews itself."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING, Callable, Dict, Optional, Tuple
+
+from sparkfly_client.exceptions import ApiException, ApiValueError
+
+if TYPE_CHECKING:
+    from sparkfly_client.configuration import Configuration
+    from sparkfly_client.rest import RESTResponse
+
+__all__ = ["SPARKFLY_TOKEN", "SECRET_API_KEY", "JWT", "TokenSource", "SECRET_HEADERS"]
+
+SPARKFLY_TOKEN = "X-Auth-Token"
+SECRET_API_KEY = "SecretApiKey"
+JWT = "JWT"
+
+#: Header names whose values are credentials: masked in every log line.
+SECRET_HEADERS = frozenset({"x-auth-token", "x-auth-key", "x-auth-identity", "reb-apikey", "authorization",
+                            "proxy-authorization", "cookie", "set-cookie"})
+
+
+class TokenSource:
+    """Obtains the Sparkfly ``X-Auth-Token`` from ``GET /auth`` and renews it.
+
+    One instance per :class:`ApiClient`. Renewal is serialised by a lock, and a thread that asks
+    to renew a token someone else has already replaced simply takes the new one, so a crowd of
+    threads that all saw the same expired token causes exactly one ``/auth`` call.
+    """
+
+    def __init__(self, fetch: Callable[[], RESTResponse], ttl: float) -> None:
+        self._fetch = fetch
+        self._ttl = ttl
+        self._lock = threading.Lock()
+        self._token: Optional[str] = None
+        self._expires_at = 0.0
+
+    def current(self) -> str:
+        token = self._token
+        if token is not None and time.monotonic() < self._expires_at:
+            return token
+        return self.renew(stale=token)
+
+    def renew(self, stale: Optional[str]) -> str:
+        """A fresh token; ``stale`` is the one the caller found wanting (``None``: none yet)."""
+        with self._lock:
+            if self._token is not None and self._token != stale and time.monotonic() < self._expires_at:
+                return self._token
+            response = self._fetch()
+            token = response.headers.get("X-Auth-Token")
+            if not (200 <= response.status < 300) or not token:
+                error_class = ApiException.for_status(response.status)
+                raise error_class(
+                    response.status,
+                    response.reason,
+                    body=response.data.decode("utf-8", "replace"),
+                    headers=response.headers,
+                    note="GET /auth did not return an X-Auth-Token",
+                )
+            self._token = token
+            # Renew 5 minutes early (or at 90 % of a short TTL) so no call carries a token that expires in flight.
+            self._expires_at = time.monotonic() + max(self._ttl - 300.0, self._ttl * 0.9)
+            return token
+
+
+def scheme_header(
+    configuration: Configuration, scheme: str, tokens: Optional[TokenSource]
+) -> Optional[Tuple[str, str]]:
+    """The header that carries a scheme's credential, or ``None`` when the configuration lacks it."""
+    if scheme == SPARKFLY_TOKEN:
+        key = configuration.get_api_key_with_prefix(SPARKFLY_TOKEN)
+        if key is not None:
+            return "X-Auth-Token", key
+        if tokens is not None:
+            return "X-Auth-Token", tokens.current()
+        return None
+    if scheme == SECRET_API_KEY:
+        key = configuration.get_api_key_with_prefix(SECRET_API_KEY)
+        return None if key is None else ("REB-APIKEY", key)
+    if scheme == JWT:
+        return None if not configuration.access_token else ("Authorization", f"Bearer {configuration.access_token}")
+    raise ApiValueError(f"unknown security scheme {scheme!r}")
+
+
+_HOW_TO_CONFIGURE: Dict[str, str] = {
+    SPARKFLY_TOKEN: "configuration.api_key['X-Auth-Token'], or auth_identity and auth_key",
+    SECRET_API_KEY: "configuration.api_key['SecretApiKey']",
+    JWT: "configuration.access_token",
+}
+
+
+def missing_credentials_message(operation_id: str, schemes: Tuple[str, ...]) -> str:
+    options = " or ".join(_HOW_TO_CONFIGURE[s] for s in schemes)
+    return f"{operation_id} needs credentials: set {options}"

@@ -1,0 +1,79 @@
+"""When to retry a failed call, and how long to wait first."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from datetime import timezone
+from email.utils import parsedate_to_datetime
+from typing import FrozenSet, Mapping, Optional, Union
+
+__all__ = ["RetryPolicy", "server_requested_delay", "IDEMPOTENT_METHODS"]
+
+#: Methods whose repetition has the same effect as one call; only these are retried after a
+#: failure that may have reached the server.
+IDEMPOTENT_METHODS: FrozenSet[str] = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+RETRYABLE_STATUSES: FrozenSet[int] = frozenset({408, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Retry settings: ``Configuration(retries=RetryPolicy(max_retries=5, backoff_cap=4))``.
+
+    The wait before retry *n* (from 1) is drawn uniformly from ``[0, min(cap, base * 2**(n-1))]``
+    ("full jitter"), unless the server asked for a specific wait with ``Retry-After`` or
+    ``Rate-Limit-Reset``.
+    """
+
+    max_retries: int = 2
+    backoff_base: float = 0.5
+    backoff_cap: float = 8.0
+    statuses: FrozenSet[int] = RETRYABLE_STATUSES
+
+    def __post_init__(self) -> None:
+        if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int) or self.max_retries < 0:
+            raise ValueError("max_retries must be a non-negative int")
+        if self.backoff_base < 0 or self.backoff_cap < 0:
+            raise ValueError("backoff_base and backoff_cap must not be negative")
+
+    @classmethod
+    def from_value(cls, value: Union[int, RetryPolicy, None]) -> RetryPolicy:
+        if isinstance(value, RetryPolicy):
+            return value
+        if value is None:
+            return cls(max_retries=0)
+        return cls(max_retries=value)
+
+    def backoff(self, retry_number: int) -> float:
+        """A jittered wait before retry ``retry_number`` (1 for the first retry)."""
+        ceiling = min(self.backoff_cap, self.backoff_base * (2 ** (retry_number - 1)))
+        return random.uniform(0.0, ceiling)
+
+
+def server_requested_delay(headers: Mapping[str, str], now: Optional[float] = None) -> Optional[float]:
+    """Seconds to wait as the server asked: ``Retry-After`` (seconds or HTTP date), else
+    ``Rate-Limit-Reset`` (an RFC 822 date, or seconds). ``None`` when neither is usable."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    for name in ("retry-after", "rate-limit-reset"):
+        value = lowered.get(name)
+        if value is None:
+            continue
+        delay = _parse_delay(value.strip(), time.time() if now is None else now)
+        if delay is not None:
+            return delay
+    return None
+
+
+def _parse_delay(value: str, now: float) -> Optional[float]:
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # "-0000" means UTC with no zone given
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, when.timestamp() - now)

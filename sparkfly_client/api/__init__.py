@@ -1,0 +1,17 @@
+"""One module per API class."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sparkfly_client._lazy import lazy_exports
+
+API_MODULES = {
+    "CredentialsApi": "sparkfly_client.api.credentials_api",
+}
+__all__ = sorted(API_MODULES)
+
+__getattr__ = lazy_exports(__name__, API_MODULES, globals())
+
+if TYPE_CHECKING:
+    from sparkfly_client.api.credentials_api import CredentialsApi as CredentialsApi

@@ -1,0 +1,204 @@
+"""Configuration: host, credentials, timeouts, retries, TLS, proxy and logging.
+
+Every setting is a plain attribute, as in generated clients. Secrets (API keys, tokens, the
+``/auth`` identity key, JWTs) are never shown by ``repr``.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import sys
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+from sparkfly_client._retry import RetryPolicy
+from sparkfly_client.exceptions import ApiValueError
+
+__all__ = ["Configuration", "DEFAULT_HOST", "SERVER_HOSTS"]
+
+DEFAULT_HOST = "https://api.sparkfly.com"
+#: Hosts selectable per call with ``_host_index``: production, then staging.
+SERVER_HOSTS: Tuple[str, ...] = (DEFAULT_HOST, "https://api-staging.sparkfly.com")
+
+TimeoutValue = Union[None, float, Tuple[Optional[float], Optional[float]]]
+RetriesValue = Union[int, RetryPolicy, None]
+
+_SECRET_FIELDS = ("api_key", "access_token", "auth_identity", "auth_key", "password", "proxy_headers")
+_LOGGER_NAME = "sparkfly_client"
+
+
+class Configuration:
+    """Settings shared by every call made through one :class:`ApiClient`.
+
+    :param host: base URL, default ``https://api.sparkfly.com``.
+    :param api_key: credentials by scheme name: ``'X-Auth-Token'`` (Sparkfly token) and
+        ``'SecretApiKey'`` (sent as ``REB-APIKEY`` to the customer credential resource).
+    :param api_key_prefix: optional prefix by scheme name (e.g. ``'Bearer'``).
+    :param access_token: JWT sent as ``Authorization: Bearer <jwt>`` to the customer credential resource.
+    :param auth_identity: account identity for ``GET /auth``; with ``auth_key`` the client obtains and
+        renews the ``X-Auth-Token`` itself.
+    :param auth_key: the API key that goes with ``auth_identity``.
+    :param timeout: seconds, or a ``(connect, read)`` pair; default ``(5, 30)``.
+    :param retries: how many times a failed call may be retried (default 2), or a :class:`RetryPolicy`;
+        ``0`` turns retries off.
+    :param max_retry_wait: the longest server-requested wait (``Retry-After``) the client will honour,
+        in seconds; a longer one raises at once.
+    """
+
+    def __init__(
+        self,
+        host: Optional[str] = None,
+        api_key: Optional[Dict[str, str]] = None,
+        api_key_prefix: Optional[Dict[str, str]] = None,
+        username: Optional[str] = None,
+        password: Optional[str] = None,
+        access_token: Optional[str] = None,
+        *,
+        auth_identity: Optional[str] = None,
+        auth_key: Optional[str] = None,
+        token_ttl: float = 24 * 3600,
+        timeout: TimeoutValue = (5.0, 30.0),
+        retries: RetriesValue = 2,
+        max_retry_wait: float = 60.0,
+        ssl_ca_cert: Optional[str] = None,
+        verify_ssl: bool = True,
+        cert_file: Optional[str] = None,
+        key_file: Optional[str] = None,
+        tls_server_name: Optional[str] = None,
+        proxy: Optional[str] = None,
+        proxy_headers: Optional[Dict[str, str]] = None,
+        connection_pool_maxsize: int = 10,
+        user_agent: Optional[str] = None,
+        debug: bool = False,
+    ) -> None:
+        self.host = DEFAULT_HOST if host is None else host
+        self.server_hosts: Tuple[str, ...] = SERVER_HOSTS
+        self.api_key: Dict[str, str] = dict(api_key or {})
+        self.api_key_prefix: Dict[str, str] = dict(api_key_prefix or {})
+        self.username = username
+        self.password = password
+        self.access_token = access_token
+        self.auth_identity = auth_identity
+        self.auth_key = auth_key
+        # Renew a little before the server's 24 h so a call never carries a token that expires in flight.
+        self.token_ttl = token_ttl
+        self.timeout = timeout
+        self.retries = retries
+        self.max_retry_wait = max_retry_wait
+        self.ssl_ca_cert = ssl_ca_cert
+        self.verify_ssl = verify_ssl
+        self.cert_file = cert_file
+        self.key_file = key_file
+        self.tls_server_name = tls_server_name
+        self.proxy = proxy
+        self.proxy_headers = proxy_headers
+        self.connection_pool_maxsize = connection_pool_maxsize
+        self.user_agent = user_agent or default_user_agent()
+        self.logger = logging.getLogger(_LOGGER_NAME)
+        self._debug = False
+        self.debug = debug
+
+    # --- generated-client compatible helpers ---------------------------------------------------
+
+    def get_api_key_with_prefix(self, identifier: str, alias: Optional[str] = None) -> Optional[str]:
+        """The key for a scheme with its prefix applied, or ``None`` when unset."""
+        key = self.api_key.get(identifier)
+        if key is None and alias is not None:
+            key = self.api_key.get(alias)
+        if key is None:
+            return None
+        prefix = self.api_key_prefix.get(identifier)
+        return f"{prefix} {key}" if prefix else key
+
+    def get_host_from_settings(self, index: Optional[int]) -> str:
+        """The base URL for ``_host_index`` (``None`` means :attr:`host`)."""
+        if index is None:
+            return self.host
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise ApiValueError(f"_host_index must be an int, not {type(index).__name__}")
+        if not 0 <= index < len(self.server_hosts):
+            raise ApiValueError(
+                f"_host_index {index} is out of range; {len(self.server_hosts)} hosts are defined: "
+                + ", ".join(self.server_hosts)
+            )
+        return self.server_hosts[index]
+
+    def get_host_settings(self) -> List[Dict[str, str]]:
+        return [{"url": url, "description": ""} for url in self.server_hosts]
+
+    @property
+    def debug(self) -> bool:
+        """``True`` logs every request and response at DEBUG on the ``sparkfly_client`` logger."""
+        return self._debug
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self._debug = bool(value)
+        if self._debug:
+            self.logger.setLevel(logging.DEBUG)
+            if not _has_handler(self.logger):
+                handler = logging.StreamHandler()
+                handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+                self.logger.addHandler(handler)
+        else:
+            self.logger.setLevel(logging.WARNING)
+
+    def retry_policy(self, override: RetriesValue = None) -> RetryPolicy:
+        """The retry policy in force for one call (``override`` wins over :attr:`retries`)."""
+        chosen = self.retries if override is None else override
+        return RetryPolicy.from_value(chosen)
+
+    def to_debug_report(self) -> str:
+        import platform
+
+        from sparkfly_client import __version__
+
+        return (
+            "Python SDK Debug Report:\n"
+            f"OS: {sys.platform}\n"
+            f"Python Version: {platform.python_version()}\n"
+            "Version of the API: 1.0\n"
+            f"SDK Package Version: {__version__}"
+        )
+
+    def __deepcopy__(self, memo: Dict[int, Any]) -> Configuration:
+        clone = copy.copy(self)
+        clone.api_key = dict(self.api_key)
+        clone.api_key_prefix = dict(self.api_key_prefix)
+        clone.proxy_headers = dict(self.proxy_headers) if self.proxy_headers else self.proxy_headers
+        return clone
+
+    def __repr__(self) -> str:
+        shown = []
+        for name, value in sorted(vars(self).items()):
+            if name.startswith("_") or name == "logger":
+                continue
+            if name in _SECRET_FIELDS:
+                value = _mask(value)
+            elif name == "proxy" and value:
+                value = _without_userinfo(value)
+            shown.append(f"{name}={value!r}")
+        return f"Configuration({', '.join(shown)})"
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: "***" for k in value}
+    return None if value is None else "***"
+
+
+def _without_userinfo(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest.split("/", 1)[0]:
+        return f"{scheme}{sep}***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def _has_handler(logger: logging.Logger) -> bool:
+    return bool(logger.handlers) or (logger.parent is not None and bool(logging.getLogger().handlers))
+
+
+def default_user_agent() -> str:
+    from sparkfly_client import __version__
+
+    return f"sparkfly-client-python/{__version__}"

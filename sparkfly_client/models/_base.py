@@ -1,0 +1,113 @@
+"""What every model shares: tolerant decoding, unset-aware encoding, the generated-style helpers."""
+
+from __future__ import annotations
+
+import pprint
+from datetime import datetime, timezone
+from typing import Any, Dict, Optional, Type, TypeVar, Union
+
+from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler
+from pydantic_core import PydanticCustomError, core_schema
+from typing_extensions import Annotated
+
+__all__ = ["SparkflyModel", "Timestamp"]
+
+ModelT = TypeVar("ModelT", bound="SparkflyModel")
+
+# Tells serializers to write secret fields in clear; only the request encoder passes it.
+REVEAL_SECRETS = {"reveal_secrets": True}
+
+
+class SparkflyModel(BaseModel):
+    """Base of every model.
+
+    Unknown fields the server sends are kept: reachable as attributes and included by
+    :meth:`to_dict`. Fields never set are left out of :meth:`to_dict` / :meth:`to_json`, so an
+    empty request model is sent as ``{}``; a field set to ``None`` is sent as ``null``.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+        validate_assignment=True,
+        protected_namespaces=(),
+    )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The set fields (and kept unknown ones) as JSON-ready Python values, by wire name."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+    def to_json(self) -> str:
+        """The JSON text :meth:`to_dict` describes."""
+        return self.model_dump_json(by_alias=True, exclude_unset=True)
+
+    def to_str(self) -> str:
+        """A readable multi-line rendering."""
+        return pprint.pformat(self.to_dict())
+
+    @classmethod
+    def from_dict(cls: Type[ModelT], obj: Optional[Dict[str, Any]]) -> Optional[ModelT]:
+        """Build from a dict of wire (or Python) names; ``None`` gives ``None``."""
+        if obj is None:
+            return None
+        return cls.model_validate(obj)
+
+    @classmethod
+    def from_json(cls: Type[ModelT], json_str: Union[str, bytes]) -> Optional[ModelT]:
+        """Build from JSON text; ``null`` gives ``None``."""
+        if json_str.strip() in ("null", b"null"):
+            return None
+        return cls.model_validate_json(json_str)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SparkflyModel):
+            return NotImplemented
+        return type(self) is type(other) and self.to_dict() == other.to_dict()
+
+    def __hash__(self) -> int:  # models are mutable; identity hashing as BaseModel would refuse
+        return id(self)
+
+
+def _parse_other_timestamp(value: Any) -> datetime:
+    """Fallback for timestamps the fast ISO 8601 parser refused: naive ISO, RFC 822, and the like."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        from dateutil import parser as date_parser
+
+        try:
+            parsed = date_parser.parse(value)
+        except (ValueError, OverflowError) as exc:
+            raise PydanticCustomError("timestamp", "not a recognisable timestamp: {value}", {"value": value}) from exc
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    else:
+        raise PydanticCustomError("timestamp", "a timestamp must be a string", {})
+    # A timestamp with no zone is UTC: that is what the API documents.
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
+
+
+class _TimestampSchema:
+    """Timezone-aware ``datetime``. ISO 8601 with a zone decodes in the compiled fast path; only
+    values it refuses reach the Python fallback, so well-formed responses pay nothing extra."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.union_schema(
+            [
+                core_schema.datetime_schema(tz_constraint="aware"),
+                core_schema.no_info_plain_validator_function(_parse_other_timestamp),
+            ],
+            mode="left_to_right",
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                _isoformat, when_used="json-unless-none"
+            ),
+        )
+
+
+def _isoformat(value: datetime) -> str:
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+Timestamp = Annotated[datetime, _TimestampSchema]

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import sparkfly_client  # noqa: E402
+from scripted_server import ScriptedServer  # noqa: E402
+
+TOKEN = "tok-3f9a-SECRET-token-value"
+
+
+@pytest.fixture
+def server() -> Iterator[ScriptedServer]:
+    with ScriptedServer() as running:
+        yield running
+
+
+@pytest.fixture
+def configuration(server: ScriptedServer) -> sparkfly_client.Configuration:
+    config = sparkfly_client.Configuration(host=server.url, retries=0)
+    config.api_key["X-Auth-Token"] = TOKEN
+    return config
+
+
+@pytest.fixture
+def api_client(configuration: sparkfly_client.Configuration) -> Iterator[sparkfly_client.ApiClient]:
+    with sparkfly_client.ApiClient(configuration) as client:
+        yield client
+
+
+@pytest.fixture
+def api(api_client: sparkfly_client.ApiClient) -> sparkfly_client.CredentialsApi:
+    return sparkfly_client.CredentialsApi(api_client)
