@@ -8,8 +8,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import sparkfly_client  # noqa: E402
 from scripted_server import ScriptedServer  # noqa: E402
+
+import sparkfly_client  # noqa: E402
 
 TOKEN = "tok-3f9a-SECRET-token-value"
 
