@@ -89,7 +89,7 @@ class ApiClient:
         header_value: Optional[str] = None,
         cookie: Optional[str] = None,
     ) -> None:
-        self.configuration = Configuration() if configuration is None else configuration
+        self.configuration = Configuration.get_default() if configuration is None else configuration
         self.default_headers: Dict[str, str] = {}
         if header_name is not None:
             self.set_default_header(header_name, cast(str, header_value))

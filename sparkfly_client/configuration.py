@@ -100,6 +100,22 @@ class Configuration:
 
     # --- generated-client compatible helpers ---------------------------------------------------
 
+    _default: Optional[Configuration] = None
+
+    @classmethod
+    def set_default(cls, default: Optional[Configuration]) -> None:
+        """Make ``default`` the configuration of clients created without one."""
+        cls._default = default
+
+    @classmethod
+    def get_default(cls) -> Configuration:
+        """The configuration clients created without one use (a fresh default if none was set)."""
+        return cls._default if cls._default is not None else cls()
+
+    @classmethod
+    def get_default_copy(cls) -> Configuration:
+        return copy.deepcopy(cls.get_default())
+
     def get_api_key_with_prefix(self, identifier: str, alias: Optional[str] = None) -> Optional[str]:
         """The key for a scheme with its prefix applied, or ``None`` when unset."""
         key = self.api_key.get(identifier)

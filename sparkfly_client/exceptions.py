@@ -40,7 +40,15 @@ class OpenApiException(Exception):
     """The base class of every exception this package raises."""
 
 
-class ApiTypeError(OpenApiException, TypeError):
+class _ArgumentError(OpenApiException):
+    """An argument the API cannot take; ``path_to_item`` says where inside it, when nested."""
+
+    def __init__(self, msg: str, path_to_item: Optional[PathType] = None) -> None:
+        self.path_to_item = path_to_item
+        super().__init__(f"{msg} at {_render_path(path_to_item)}" if path_to_item else msg)
+
+
+class ApiTypeError(_ArgumentError, TypeError):
     """An argument has the wrong type; raised before anything is sent."""
 
     def __init__(
@@ -50,38 +58,21 @@ class ApiTypeError(OpenApiException, TypeError):
         valid_classes: Optional[tuple[type, ...]] = None,
         key_type: Optional[bool] = None,
     ) -> None:
-        self.path_to_item = path_to_item
         self.valid_classes = valid_classes
         self.key_type = key_type
-        if path_to_item:
-            msg = f"{msg} at {_render_path(path_to_item)}"
-        super().__init__(msg)
+        super().__init__(msg, path_to_item)
 
 
-class ApiValueError(OpenApiException, ValueError):
+class ApiValueError(_ArgumentError, ValueError):
     """An argument has the right type but a value the API cannot take; raised before sending."""
 
-    def __init__(self, msg: str, path_to_item: Optional[PathType] = None) -> None:
-        self.path_to_item = path_to_item
-        if path_to_item:
-            msg = f"{msg} at {_render_path(path_to_item)}"
-        super().__init__(msg)
+
+class ApiAttributeError(_ArgumentError, AttributeError):
+    pass
 
 
-class ApiAttributeError(OpenApiException, AttributeError):
-    def __init__(self, msg: str, path_to_item: Optional[PathType] = None) -> None:
-        self.path_to_item = path_to_item
-        if path_to_item:
-            msg = f"{msg} at {_render_path(path_to_item)}"
-        super().__init__(msg)
-
-
-class ApiKeyError(OpenApiException, KeyError):
-    def __init__(self, msg: str, path_to_item: Optional[PathType] = None) -> None:
-        self.path_to_item = path_to_item
-        if path_to_item:
-            msg = f"{msg} at {_render_path(path_to_item)}"
-        super().__init__(msg)
+class ApiKeyError(_ArgumentError, KeyError):
+    pass
 
 
 class ApiException(OpenApiException):
