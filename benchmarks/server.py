@@ -1,7 +1,7 @@
 """A canned-response HTTP/1.1 server with keep-alive, for the benchmark runner.
 
 It answers from bodies built once at start-up, so the client being measured is the only thing
-doing real work. Run on its own it prints ``PORT <n>`` once listening (port 0 picks a free one):
+doing real work. Run on its own it prints ``URL <url>`` once listening (port 0 picks a free one):
 
     python benchmarks/server.py --port 0
 
@@ -130,42 +130,40 @@ def serve(port: int, list_size: int) -> None:
     async def main() -> None:
         loop = asyncio.get_running_loop()
         server = await loop.create_server(lambda: CannedProtocol(answers), "127.0.0.1", port, backlog=128)
-        print(f"PORT {server.sockets[0].getsockname()[1]}", flush=True)
+        print(f"URL http://127.0.0.1:{server.sockets[0].getsockname()[1]}", flush=True)
         async with server:
             await server.serve_forever()
 
     asyncio.run(main())
 
 
-class CannedServer:
-    """The server in a child process: ``with CannedServer() as server: server.url``."""
+class ServerProcess:
+    """A server in a child process that prints ``URL <url>`` once listening: ``with ... as server: server.url``."""
 
-    def __init__(self, list_size: int = LIST_SIZE) -> None:
-        self.list_size = list_size
+    def __init__(self, command: List[str]) -> None:
+        self.command = command
         self.process: Optional[subprocess.Popen[str]] = None
-        self.port = 0
+        self.url = ""
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> CannedServer:
-        self.process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--port", "0", "--list-size", str(self.list_size)],
-            stdout=subprocess.PIPE, text=True,
-        )
+    def __enter__(self) -> ServerProcess:
+        self.process = subprocess.Popen(self.command, stdout=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
-        if not line.startswith("PORT "):
+        if not line.startswith("URL "):
             self.process.kill()
-            raise RuntimeError(f"benchmark server did not start: {line!r}")
-        self.port = int(line.split()[1])
+            raise RuntimeError(f"{self.command[:3]} did not start: {line!r}")
+        self.url = line.split()[1]
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         if self.process is not None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+
+def canned_server(list_size: int = LIST_SIZE) -> ServerProcess:
+    """This server, in a child process."""
+    return ServerProcess([sys.executable, str(Path(__file__).resolve()), "--port", "0", "--list-size", str(list_size)])
 
 
 def _parse_args(argv: Optional[List[str]] = None) -> Tuple[int, int]:
