@@ -14,7 +14,7 @@ and ``get_credentials`` answering 1,000 credentials (about 450 KB). Clients:
   temporary folder, when the tool and Java are installed (else the column is skipped, with a note).
 
 CPU is this process's CPU time (``time.process_time``), wall is ``time.perf_counter``; each figure
-is the median over batches run after a warm-up, the clients taking turns batch by batch so that
+is the median over batches run after a warm-up, the clients taking turns call by call so that
 load from other processes falls on all of them alike. Also measured: ``import`` time in fresh
 interpreters, peak traced memory of one list call, and calls per second of 8 threads sharing one
 ApiClient. The output is a markdown report, ready for docs/performance.md.
@@ -196,21 +196,33 @@ def check_results(clients: List[Client]) -> None:
 
 
 def time_calls(clients: List[Client], operation: str, warmup: int, per_batch: int, batches: int) -> Dict[str, Timing]:
+    """Per-call CPU and wall time of each client, one figure per batch.
+
+    Within a batch the clients take turns call by call, so a burst of load from other processes
+    falls on all of them alike; the order of the turn rotates from batch to batch.
+    """
     timings = {client.name: Timing() for client in clients}
     for client in clients:
         call = client.calls[operation]
         for _ in range(warmup):
             call()
-    for _ in range(batches):
-        for client in clients:  # taking turns: background load falls on every client alike
-            call = client.calls[operation]
-            gc.collect()
-            cpu0, wall0 = time.process_time(), time.perf_counter()
-            for _ in range(per_batch):
+    cpu_clock, wall_clock = time.process_time, time.perf_counter
+    for batch in range(batches):
+        turn = [(client.name, client.calls[operation]) for client in clients[batch % len(clients):]
+                + clients[:batch % len(clients)]]
+        cpu = dict.fromkeys(timings, 0.0)
+        wall = dict.fromkeys(timings, 0.0)
+        gc.collect()
+        for _ in range(per_batch):
+            for name, call in turn:
+                cpu0, wall0 = cpu_clock(), wall_clock()
                 call()
-            cpu1, wall1 = time.process_time(), time.perf_counter()
-            timings[client.name].cpu.append((cpu1 - cpu0) / per_batch)
-            timings[client.name].wall.append((wall1 - wall0) / per_batch)
+                cpu1, wall1 = cpu_clock(), wall_clock()
+                cpu[name] += cpu1 - cpu0
+                wall[name] += wall1 - wall0
+        for name, timing in timings.items():
+            timing.cpu.append(cpu[name] / per_batch)
+            timing.wall.append(wall[name] / per_batch)
     return timings
 
 
