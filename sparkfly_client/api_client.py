@@ -8,6 +8,7 @@ typed exception for its status.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from typing import Any, Dict, Mapping, Optional, Tuple, TypeVar, Union, cast
@@ -19,7 +20,7 @@ from sparkfly_client import _auth
 from sparkfly_client._endpoint import Endpoint, summarise_validation_error
 from sparkfly_client._retry import RetryPolicy, server_requested_delay
 from sparkfly_client.api_response import ApiResponse
-from sparkfly_client.configuration import Configuration
+from sparkfly_client.configuration import Configuration, _without_userinfo
 from sparkfly_client.exceptions import (
     ApiException,
     ApiTransportError,
@@ -54,6 +55,8 @@ class RequestOptions(TypedDict, total=False):
 
 
 _OPTION_NAMES = frozenset(RequestOptions.__annotations__)
+#: scheme, a host name, then an optional path; no whitespace or line breaks anywhere.
+_HOST_URL = re.compile(r"https?://[^\s/?#@]+(/\S*)?\Z", re.IGNORECASE)
 
 
 class PreparedRequest:
@@ -159,8 +162,9 @@ class ApiClient:
             raise ApiValueError(f"{endpoint.operation_id} got unexpected option(s): {', '.join(sorted(unknown))}")
         config = self.configuration
         base = config.get_host_from_settings(options.get("_host_index")).rstrip("/")
-        if not base.startswith(("http://", "https://")):
-            raise ApiValueError(f"host must start with http:// or https://, got {base!r}")
+        if not _HOST_URL.match(base):
+            raise ApiValueError(f"host must be an http:// or https:// URL such as 'https://api.sparkfly.com', "
+                                f"got {_without_userinfo(base)!r}")
         url = base + endpoint.render_path(args)
         query = endpoint.render_query(args)
         if query:
@@ -239,6 +243,8 @@ class ApiClient:
                 if attempt <= policy.max_retries and (retry_safe or not exc.request_sent):
                     self._sleep_before_retry(request, attempt, policy.backoff(attempt), str(exc))
                     continue
+                logger.debug("giving up on %s %s after %d attempt(s): %s%s", request.method, request.url, attempt, exc,
+                             "" if retry_safe or attempt > policy.max_retries else "; it may have reached the server")
                 raise
             if logger.isEnabledFor(logging.DEBUG):
                 self._log_exchange(request, headers, response, started, attempt)

@@ -103,8 +103,8 @@ class RESTClientObject:
                 redirect=False,
                 retries=False,
             )
-        except (ConnectTimeoutError, NewConnectionError) as exc:
-            # Never connected: nothing of the request left this machine.
+        except (ConnectTimeoutError, NewConnectionError, ProxyError) as exc:
+            # Never connected (urllib3 raises ProxyError only before reaching the proxy): nothing was sent.
             raise _transport_error(exc, method, url, started, request_sent=False) from None
         except HTTPError as exc:
             raise _transport_error(exc, method, url, started, request_sent=True) from None
@@ -136,7 +136,7 @@ def _transport_error(
 
 def _describe(exc: BaseException) -> str:
     # urllib3 wraps the socket error; its innermost reason is the useful part.
-    reason = getattr(exc, "reason", None) or (exc.args[1] if len(exc.args) > 1 else None)
+    reason = getattr(exc, "reason", None) or (exc.args[-1] if exc.args else None)
     if isinstance(reason, BaseException):
         return f"{type(reason).__name__}: {reason}"
-    return f"{type(exc).__name__}: {exc}"
+    return f"{type(exc).__name__}: {reason if isinstance(reason, str) else exc}"
