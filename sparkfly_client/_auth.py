@@ -35,20 +35,21 @@ class TokenSource:
         self._fetch = fetch
         self._ttl = ttl
         self._lock = threading.Lock()
-        self._token: Optional[str] = None
-        self._expires_at = 0.0
+        # The token and when to renew it, replaced together so a reader never pairs one with the other's expiry.
+        self._held: Optional[Tuple[str, float]] = None
 
     def current(self) -> str:
-        token = self._token
-        if token is not None and time.monotonic() < self._expires_at:
-            return token
-        return self.renew(stale=token)
+        held = self._held
+        if held is not None and time.monotonic() < held[1]:
+            return held[0]
+        return self.renew(stale=None if held is None else held[0])
 
     def renew(self, stale: Optional[str]) -> str:
         """A fresh token; ``stale`` is the one the caller found wanting (``None``: none yet)."""
         with self._lock:
-            if self._token is not None and self._token != stale and time.monotonic() < self._expires_at:
-                return self._token
+            held = self._held
+            if held is not None and held[0] != stale and time.monotonic() < held[1]:
+                return held[0]
             response = self._fetch()
             token = response.headers.get("X-Auth-Token")
             if not (200 <= response.status < 300) or not token:
@@ -60,9 +61,8 @@ class TokenSource:
                     headers=response.headers,
                     note="GET /auth did not return an X-Auth-Token",
                 )
-            self._token = token
             # Renew 5 minutes early (or at 90 % of a short TTL) so no call carries a token that expires in flight.
-            self._expires_at = time.monotonic() + max(self._ttl - 300.0, self._ttl * 0.9)
+            self._held = (token, time.monotonic() + max(self._ttl - 300.0, self._ttl * 0.9))
             return token
 
 

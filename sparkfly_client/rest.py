@@ -5,6 +5,7 @@ from __future__ import annotations
 import ssl
 import time
 from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from urllib.parse import unquote
 
 import urllib3
 from urllib3.exceptions import (
@@ -75,7 +76,8 @@ class RESTClientObject:
         self.pool_manager: urllib3.PoolManager
         if configuration.proxy:
             self.pool_manager = urllib3.ProxyManager(
-                configuration.proxy, proxy_headers=configuration.proxy_headers, **pool_args
+                configuration.proxy, proxy_headers=_proxy_headers(configuration.proxy, configuration.proxy_headers),
+                **pool_args,
             )
         else:
             self.pool_manager = urllib3.PoolManager(**pool_args)
@@ -111,6 +113,15 @@ class RESTClientObject:
 
     def clear(self) -> None:
         self.pool_manager.clear()
+
+
+def _proxy_headers(proxy: str, configured: Optional[Mapping[str, str]]) -> Dict[str, str]:
+    """``proxy_headers``, plus Basic ``Proxy-Authorization`` from ``http://user:password@proxy`` unless given."""
+    headers = dict(configured or {})
+    userinfo = urllib3.util.parse_url(proxy).auth
+    if userinfo and not any(name.lower() == "proxy-authorization" for name in headers):
+        headers.update(urllib3.make_headers(proxy_basic_auth=unquote(userinfo)))
+    return headers
 
 
 def _transport_error(

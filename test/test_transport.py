@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import socket
 import threading
 import time
@@ -376,6 +377,17 @@ def test_requests_go_through_the_proxy_with_its_headers(server: ScriptedServer) 
     assert seen.header("Host") == "api.sparkfly.test"
     assert seen.header("Proxy-Authorization") == "Basic cHJveHk6c2VjcmV0"
     assert "cHJveHk6c2VjcmV0" not in repr(config)
+
+
+def test_proxy_credentials_in_the_url_become_proxy_authorization(server: ScriptedServer) -> None:
+    proxy = server.url.replace("http://", "http://pos-56:pa%3Ass-SECRET@")
+    config = sparkfly_client.Configuration(host="http://api.sparkfly.test", api_key={"X-Auth-Token": TOKEN},
+                                           retries=0, proxy=proxy)
+    with sparkfly_client.ApiClient(config) as client:
+        CredentialsApi(client).get_credential(56)
+    expected = "Basic " + base64.b64encode(b"pos-56:pa:ss-SECRET").decode()
+    assert server.last.header("Proxy-Authorization") == expected
+    assert "pa%3Ass-SECRET" not in repr(config)
 
 
 def test_unreachable_proxy_means_nothing_was_sent() -> None:
