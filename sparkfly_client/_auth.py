@@ -6,17 +6,21 @@ import threading
 import time
 from typing import TYPE_CHECKING, Callable, Dict, Optional, Tuple
 
+from sparkfly_client._endpoint import Endpoint
 from sparkfly_client.exceptions import ApiException, ApiValueError
 
 if TYPE_CHECKING:
     from sparkfly_client.configuration import Configuration
     from sparkfly_client.rest import RESTResponse
 
-__all__ = ["SPARKFLY_TOKEN", "SECRET_API_KEY", "JWT", "TokenSource", "SECRET_HEADERS"]
+__all__ = ["SPARKFLY_TOKEN", "SECRET_API_KEY", "JWT", "TokenSource", "SECRET_HEADERS", "AUTHENTICATE"]
 
 SPARKFLY_TOKEN = "X-Auth-Token"
 SECRET_API_KEY = "SecretApiKey"
 JWT = "JWT"
+
+#: The token request: a GET, so retried like any other; the identity and key go in as headers.
+AUTHENTICATE: Endpoint[None] = Endpoint("authenticate", "GET", "/auth", None)
 
 #: Header names whose values are credentials: masked in every log line.
 SECRET_HEADERS = frozenset({"x-auth-token", "x-auth-key", "x-auth-identity", "reb-apikey", "authorization",

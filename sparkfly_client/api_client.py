@@ -317,20 +317,11 @@ class ApiClient:
     # --- token authentication -------------------------------------------------------------------
 
     def _fetch_token(self) -> RESTResponse:
+        """``GET /auth``, with the same checks, timeouts, retries and masked logging as any call."""
         config = self.configuration
-        headers = {
-            "Accept": "application/json",
-            "User-Agent": config.user_agent,
-            "X-Auth-Identity": str(config.auth_identity),
-            "X-Auth-Key": str(config.auth_key),
-        }
-        for name, value in headers.items():
-            _check_header(name, value)
-        url = config.host.rstrip("/") + "/auth"
-        started = time.monotonic()
-        response = self.rest_client.request("GET", url, headers, None, to_urllib3_timeout(config.timeout), True)
-        logger.debug("GET %s -> %s in %.3fs (token request)", url, response.status, time.monotonic() - started)
-        return response
+        identity = {"X-Auth-Identity": str(config.auth_identity), "X-Auth-Key": str(config.auth_key)}
+        request = self.prepare(_auth.AUTHENTICATE, {}, {"_headers": identity})
+        return self.send(request, None, preload_content=True)[0]
 
     # --- logging --------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from conftest import TOKEN
 from scripted_server import Recorded, Reply, ScriptedServer
 
 import sparkfly_client
-from sparkfly_client import CredentialsApi, UnauthorizedException
+from sparkfly_client import CredentialsApi, RetryPolicy, UnauthorizedException
 
 IDENTITY = "acct-56-IDENTITY-SECRET"
 KEY = "key-9d1c-AUTH-KEY-SECRET"
@@ -127,6 +127,17 @@ def test_bad_identity_or_key_raises_without_calling_the_endpoint(server: Scripte
     message = str(caught.value) + repr(caught.value) + repr(config)
     assert "GET /auth did not return an X-Auth-Token" in message
     assert "wrong-KEY-SECRET" not in message and IDENTITY not in message
+
+
+def test_auth_request_is_retried_like_any_get(server: ScriptedServer,
+                                              auth_config: sparkfly_client.Configuration) -> None:
+    auth_config.retries = RetryPolicy(max_retries=2, backoff_base=0.01, backoff_cap=0.01)
+    server.push(Reply(503, {"error": "busy"}), Reply(fault="drop"),
+                Reply(204, None, headers={"X-Auth-Token": "tok-SECRET"}), Reply(200, CREDENTIAL))
+    with sparkfly_client.ApiClient(auth_config) as client:
+        assert CredentialsApi(client).get_credential(56).credential.id == 56
+    assert paths(server) == ["/auth"] * 3 + ["/v1.0/credentials/56"]
+    assert server.last.header("X-Auth-Token") == "tok-SECRET"
 
 
 def test_static_token_works_as_before_and_wins_over_auto_auth(server: ScriptedServer) -> None:
