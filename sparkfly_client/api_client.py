@@ -222,7 +222,6 @@ class ApiClient:
              *, preload_content: bool) -> Tuple[RESTResponse, int]:
         """The retry loop. Returns the last answer and how many attempts it took."""
         policy = self.configuration.retry_policy(retries)
-        retry_safe = request.endpoint.retry_safe
         token_replayed = False
         attempt = 0
         while True:
@@ -240,11 +239,13 @@ class ApiClient:
                 )
             except ApiTransportError as exc:
                 exc.attempts = attempt
-                if attempt <= policy.max_retries and (retry_safe or not exc.request_sent):
+                refusal = self._retry_refusal(request, policy, attempt, sent=exc.request_sent)
+                if refusal is None:
                     self._sleep_before_retry(request, attempt, policy.backoff(attempt), str(exc))
                     continue
-                logger.debug("giving up on %s %s after %d attempt(s): %s%s", request.method, request.url, attempt, exc,
-                             "" if retry_safe or attempt > policy.max_retries else "; it may have reached the server")
+                logger.debug("not retrying %s %s after %s: %s", request.method, request.url, exc.message, refusal)
+                if exc.request_sent and not request.endpoint.retry_safe:
+                    exc.message += f"; not retried: {refusal}"  # the caller must find out whether it took effect
                 raise
             if logger.isEnabledFor(logging.DEBUG):
                 self._log_exchange(request, headers, response, started, attempt)
@@ -258,15 +259,27 @@ class ApiClient:
                 self._tokens.renew(stale=token)  # type: ignore[union-attr]
                 attempt -= 1
                 continue
-            if status in policy.statuses and attempt <= policy.max_retries and retry_safe:
+            if status in policy.statuses:
                 requested = server_requested_delay(response.headers)
-                if requested is not None and requested > self.configuration.max_retry_wait:
-                    return response, attempt  # decode() raises, naming the requested wait
-                _discard(response)
-                wait = policy.backoff(attempt) if requested is None else requested
-                self._sleep_before_retry(request, attempt, wait, f"status {status}")
-                continue
+                refusal = self._retry_refusal(request, policy, attempt, requested=requested)
+                if refusal is None:
+                    _discard(response)
+                    wait = policy.backoff(attempt) if requested is None else requested
+                    self._sleep_before_retry(request, attempt, wait, f"status {status}")
+                    continue
+                logger.debug("not retrying %s %s after status %d: %s", request.method, request.url, status, refusal)
             return response, attempt
+
+    def _retry_refusal(self, request: PreparedRequest, policy: RetryPolicy, attempt: int, *,
+                       requested: Optional[float] = None, sent: bool = True) -> Optional[str]:
+        """Why a failed attempt must not be retried, or ``None`` when it may be."""
+        if attempt > policy.max_retries:
+            return f"no retries left after {attempt} attempt(s)"
+        if sent and not request.endpoint.retry_safe:
+            return f"{request.endpoint.operation_id} is not repeated once the request may have reached the server"
+        if requested is not None and requested > self.configuration.max_retry_wait:
+            return f"the server asked to wait {requested:.0f}s, more than max_retry_wait"
+        return None
 
     def _sleep_before_retry(self, request: PreparedRequest, attempt: int, wait: float, why: str) -> None:
         logger.debug("retrying %s %s after %s: attempt %d failed, waiting %.2fs",

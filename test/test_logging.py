@@ -49,8 +49,9 @@ def test_debug_log_tells_the_story_without_secrets(server: ScriptedServer, caplo
     assert re.search(rf"GET {re.escape(url)} -> 503 in \d+\.\d{{3}}s \(attempt 1, request id req-busy-1\)", logged)
     assert re.search(rf"retrying GET {re.escape(url)} after status 503: attempt 1 failed, waiting", logged)
     assert re.search(rf"GET {re.escape(url)} -> 200 in \d+\.\d{{3}}s \(attempt 2, request id req-ok-2\)", logged)
-    assert f"giving up on POST {server.url}/v1.0/credentials after 1 attempt(s)" in logged
-    assert "it may have reached the server" in logged
+    assert f"not retrying POST {server.url}/v1.0/credentials after connection failed" in logged
+    assert "create_credential is not repeated once the request may have reached the server" in logged
+    assert "not retried: create_credential is not repeated" in str(caught.value)
     assert "'X-Auth-Token': '***'" in logged and "'Authorization': '***'" in logged and "'REB-APIKEY': '***'" in logged
     shown = logged + str(caught.value) + repr(config) + str(config)
     for secret in SECRETS:
@@ -65,3 +66,21 @@ def test_nothing_is_logged_unless_debug_is_enabled(server: ScriptedServer, caplo
     with sparkfly_client.ApiClient(config) as client:
         CredentialsApi(client).get_credential(56)
     assert [r for r in caplog.records if r.name == "sparkfly_client"] == []
+
+
+def test_each_refusal_to_retry_is_logged_with_its_reason(server: ScriptedServer,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="sparkfly_client")
+    config = sparkfly_client.Configuration(host=server.url, api_key={"X-Auth-Token": ISSUED},
+                                           retries=RetryPolicy(max_retries=1, backoff_base=0.01, backoff_cap=0.01))
+    server.push(Reply(503, {}), Reply(429, {}, headers={"Retry-After": "3600"}), Reply(502, {}), Reply(502, {}))
+    with sparkfly_client.ApiClient(config) as client:
+        api = CredentialsApi(client)
+        for call in (lambda: api.create_credential(), lambda: api.get_credential(56), lambda: api.get_credential(56)):
+            with pytest.raises(sparkfly_client.ApiException):
+                call()
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "not retrying POST" in logged and "after status 503: create_credential is not repeated" in logged
+    assert "after status 429: the server asked to wait 3600s, more than max_retry_wait" in logged
+    assert "after status 502: no retries left after 2 attempt(s)" in logged
+    assert ISSUED not in logged
