@@ -260,7 +260,7 @@ class ApiClient:
                 attempt -= 1
                 continue
             if status in policy.statuses:
-                requested = server_requested_delay(response.headers)
+                requested = server_requested_delay(response.status, response.headers)
                 refusal = self._retry_refusal(request, policy, attempt, requested=requested)
                 if refusal is None:
                     _discard(response)
@@ -306,7 +306,7 @@ class ApiClient:
                           note=self._long_wait_note(response))
 
     def _long_wait_note(self, response: RESTResponse) -> Optional[str]:
-        requested = server_requested_delay(response.headers)
+        requested = server_requested_delay(response.status, response.headers)
         limit = self.configuration.max_retry_wait
         if requested is None or requested <= limit:
             return None

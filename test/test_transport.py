@@ -135,6 +135,15 @@ def test_rate_limit_reset_far_ahead_raises_with_the_wait(server: ScriptedServer,
     assert 590 < (caught.value.retry_after or 0) <= 600
 
 
+def test_rate_limit_reset_on_other_statuses_is_not_a_wait(server: ScriptedServer,
+                                                           retrying_api: CredentialsApi) -> None:
+    # A rate-limited service sends the window's reset time on every answer; a 503 still backs off and retries.
+    reset = formatdate(time.time() + 3600, usegmt=True)
+    server.push(Reply(503, {}, headers={"Rate-Limit-Reset": reset}), Reply(200, CREDENTIAL))
+    retrying_api.get_credential(56)
+    assert len(server.requests) == 2
+
+
 def test_max_retry_wait_is_configurable(server: ScriptedServer, retrying_api: CredentialsApi) -> None:
     retrying_api.api_client.configuration.max_retry_wait = 0.5
     server.push(Reply(429, {}, headers={"Retry-After": "1"}))
