@@ -72,6 +72,14 @@ def test_503_then_200_on_get_is_retried(server: ScriptedServer, retrying_api: Cr
     assert [r.path for r in server.requests] == ["/v1.0/credentials/56"] * 2
 
 
+def test_unread_variant_retries_too_and_returns_the_final_answer(server: ScriptedServer,
+                                                                  retrying_api: CredentialsApi) -> None:
+    server.push(Reply(503, {"error": "busy"}), Reply(200, CREDENTIAL))
+    raw = retrying_api.get_credential_without_preload_content(56)
+    assert raw.status == 200 and b'"3345"' in raw.read()
+    assert len(server.requests) == 2 and server.connections_opened == 1  # the 503 was drained, its connection reused
+
+
 @pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
 def test_each_retryable_status_is_retried_on_put(server: ScriptedServer, retrying_api: CredentialsApi,
                                                  status: int) -> None:
@@ -417,6 +425,7 @@ def test_connect_timeout_on_post_is_retried_because_nothing_was_sent() -> None:
         for filler in fillers:
             filler.setblocking(False)
             filler.connect_ex(("127.0.0.1", port))
+        time.sleep(0.1)  # let the kernel finish those handshakes and fill the queue
         config = sparkfly_client.Configuration(host=f"http://127.0.0.1:{port}", api_key={"X-Auth-Token": TOKEN},
                                                retries=FAST, timeout=(0.2, 5.0))
         try:
