@@ -273,10 +273,10 @@ class ApiClient:
     def _retry_refusal(self, request: PreparedRequest, policy: RetryPolicy, attempt: int, *,
                        requested: Optional[float] = None, sent: bool = True) -> Optional[str]:
         """Why a failed attempt must not be retried, or ``None`` when it may be."""
-        if attempt > policy.max_retries:
-            return f"no retries left after {attempt} attempt(s)"
         if sent and not request.endpoint.retry_safe:
             return f"{request.endpoint.operation_id} is not repeated once the request may have reached the server"
+        if attempt > policy.max_retries:
+            return f"no retries left after {attempt} attempt(s)"
         if requested is not None and requested > self.configuration.max_retry_wait:
             return f"the server asked to wait {requested:.0f}s, more than max_retry_wait"
         return None

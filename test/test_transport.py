@@ -224,6 +224,7 @@ def test_drop_after_the_server_read_a_post_is_not_retried(server: ScriptedServer
     error = caught.value
     assert error.request_sent and error.attempts == 1
     assert f"POST {server.url}/v1.0/credentials" in str(error)
+    assert "not retried: create_credential is not repeated once the request may have reached the server" in str(error)
 
 
 def test_drop_on_get_is_retried(server: ScriptedServer, retrying_api: CredentialsApi) -> None:
