@@ -168,7 +168,7 @@ class ApiClient:
 
             url += "?" + urlencode(query)
 
-        headers = {"Accept": "application/json", "User-Agent": config.user_agent}
+        headers = {"Accept": endpoint.accept, "User-Agent": config.user_agent}
         headers.update(self.default_headers)
         if self.cookie:
             headers["Cookie"] = self.cookie
