@@ -26,7 +26,7 @@ from sparkfly_client.exceptions import (
     ApiValueError,
     ResponseDecodeError,
 )
-from sparkfly_client.models._base import REVEAL_SECRETS
+from sparkfly_client.models._base import REVEAL_SECRETS, secret_values
 from sparkfly_client.rest import RESTClientObject, RESTResponse, TimeoutArg, to_urllib3_timeout
 
 __all__ = ["ApiClient", "RequestOptions"]
@@ -59,10 +59,10 @@ _OPTION_NAMES = frozenset(RequestOptions.__annotations__)
 class PreparedRequest:
     """A request checked and encoded, ready to send (and to send again)."""
 
-    __slots__ = ("endpoint", "method", "url", "headers", "body", "timeout", "auth_scheme")
+    __slots__ = ("endpoint", "method", "url", "headers", "body", "timeout", "auth_scheme", "secrets")
 
     def __init__(self, endpoint: Endpoint[Any], url: str, headers: Dict[str, str], body: Optional[bytes],
-                 timeout: Any, auth_scheme: Optional[str]) -> None:
+                 timeout: Any, auth_scheme: Optional[str], secrets: Tuple[str, ...] = ()) -> None:
         self.endpoint = endpoint
         self.method = endpoint.method
         self.url = url
@@ -70,6 +70,8 @@ class PreparedRequest:
         self.body = body
         self.timeout = timeout
         self.auth_scheme = auth_scheme
+        #: values never to show in an error message: the credentials sent and the body's secret fields.
+        self.secrets = secrets
 
 
 class ApiClient:
@@ -188,7 +190,8 @@ class ApiClient:
         auth_scheme = self._choose_auth(endpoint, headers, options.get("_request_auth"))
         timeout_arg = options.get("_request_timeout")
         timeout = to_urllib3_timeout(config.timeout if timeout_arg is None else timeout_arg)
-        return PreparedRequest(endpoint, url, headers, body, timeout, auth_scheme)
+        secrets = (*_credential_values(headers), *(secret_values(model) if model is not None else ()))
+        return PreparedRequest(endpoint, url, headers, body, timeout, auth_scheme, secrets)
 
     def _choose_auth(self, endpoint: Endpoint[Any], headers: Dict[str, str],
                      request_auth: Optional[Mapping[str, Any]]) -> Optional[str]:
@@ -306,6 +309,7 @@ class ApiClient:
             url=request.url,
             attempts=attempts,
             note=note,
+            redact=request.secrets,
         )
 
     # --- token authentication -------------------------------------------------------------------
@@ -340,6 +344,12 @@ class ApiClient:
 
 def _masked(headers: Mapping[str, str]) -> Dict[str, str]:
     return {k: ("***" if k.lower() in _auth.SECRET_HEADERS else v) for k, v in headers.items()}
+
+
+def _credential_values(headers: Mapping[str, str]) -> Tuple[str, ...]:
+    # Both "Bearer <jwt>" and the bare "<jwt>", which is what a server would echo.
+    found = [v for k, v in headers.items() if k.lower() in _auth.SECRET_HEADERS]
+    return (*found, *(v.rpartition(" ")[2] for v in found))
 
 
 def _check_header(name: str, value: Any) -> None:

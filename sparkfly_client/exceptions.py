@@ -95,8 +95,12 @@ class ApiException(OpenApiException):
         url: Optional[str] = None,
         attempts: int = 1,
         note: Optional[str] = None,
+        redact: Sequence[str] = (),
     ) -> None:
         self.status = status
+        # Credentials and passwords the request carried: a server that echoes one in its answer
+        # must not put it into this exception's message (``body`` keeps the raw text).
+        self._redact = tuple(sorted((s for s in redact if s), key=len, reverse=True))
         self.note = note
         self.reason = reason
         self.body = body
@@ -154,7 +158,10 @@ class ApiException(OpenApiException):
             lines.append(f"HTTP response body: {self.body}")
         if self.data is not None:
             lines.append(f"HTTP response data: {self.data!r}")
-        return "\n".join(lines) + "\n"
+        text = "\n".join(lines) + "\n"
+        for secret in self._redact:
+            text = text.replace(secret, "***")
+        return text
 
     @classmethod
     def for_status(cls, status: int) -> Type[ApiException]:

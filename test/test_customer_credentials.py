@@ -416,3 +416,14 @@ def test_a_password_echoed_by_the_server_is_kept_masked(server: ScriptedServer, 
     result = api.upsert_credential(CRED_ID, make_input())
     assert result.password is not None and result.password.get_secret_value() == PASSWORD
     assert PASSWORD not in repr(result) + str(result) + result.to_str() + result.to_json()
+
+
+def test_secrets_echoed_in_an_error_answer_stay_out_of_its_message(server: ScriptedServer) -> None:
+    echo = {"title": "Invalid", "status": 422, "detail": f"password {PASSWORD} rejected for key {JWT_TOKEN}",
+            "invalidFields": [{"field": "password", "message": f"{PASSWORD} is too common"}]}
+    server.push(Reply(422, echo, headers={"Content-Type": "application/problem+json"}))
+    with pytest.raises(UnprocessableEntityException) as caught:
+        make_api(server, api_key={}, access_token=JWT_TOKEN).upsert_credential(CRED_ID, make_input())
+    assert_no_secret(str(caught.value))
+    assert "is too common" in str(caught.value)
+    assert PASSWORD in caught.value.body  # the raw answer is kept as it came

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pprint
 from datetime import datetime, timezone
-from typing import Any, Dict, Optional, Type, TypeVar, Union
+from typing import Any, Dict, Iterator, Optional, Tuple, Type, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, PlainSerializer, SecretStr, SerializationInfo
 from pydantic_core import PydanticCustomError, core_schema
 from typing_extensions import Annotated
 
-__all__ = ["SparkflyModel", "Timestamp", "Secret", "MASKED"]
+__all__ = ["SparkflyModel", "Timestamp", "Secret", "MASKED", "secret_values"]
 
 ModelT = TypeVar("ModelT", bound="SparkflyModel")
 
@@ -129,3 +129,19 @@ def _reveal_or_mask(value: SecretStr, info: SerializationInfo) -> str:
 #: A write-only string such as a password: held as ``SecretStr`` (``repr``/``str`` show ``**********``),
 #: written as ``**********`` by ``to_dict()``/``to_json()``, and in clear only into a request body.
 Secret = Annotated[SecretStr, PlainSerializer(_reveal_or_mask, return_type=str, when_used="always")]
+
+
+def secret_values(value: Any) -> Tuple[str, ...]:
+    """The clear text of every secret field in a model, nested models and lists included."""
+    return tuple(_walk_secrets(value))
+
+
+def _walk_secrets(value: Any) -> Iterator[str]:
+    if isinstance(value, SecretStr):
+        yield value.get_secret_value()
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _walk_secrets(getattr(value, name))
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _walk_secrets(item)
