@@ -427,3 +427,14 @@ def test_secrets_echoed_in_an_error_answer_stay_out_of_its_message(server: Scrip
     assert_no_secret(str(caught.value))
     assert "is too common" in str(caught.value)
     assert PASSWORD in caught.value.body  # the raw answer is kept as it came
+
+
+def test_an_echoed_password_is_masked_in_its_escaped_spellings_too(server: ScriptedServer,
+                                                                   api: CustomerCredentialsApi) -> None:
+    tricky = 'pä"ss\\wörd\'SECRET'
+    server.push(Reply(422, {"title": "Invalid", "status": 422, "detail": f"bad password {tricky}"}))
+    with pytest.raises(UnprocessableEntityException) as caught:
+        api.upsert_credential(CRED_ID, make_input(password=tricky))
+    assert '\\"' in caught.value.body  # the raw body holds it JSON-escaped ...
+    message = str(caught.value)
+    assert "SECRET" not in message and "bad password ***" in message  # ... and neither spelling is shown
