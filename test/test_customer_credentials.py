@@ -316,6 +316,24 @@ def test_429_tells_when_to_retry(server: ScriptedServer, api: CustomerCredential
         assert caught.value.retry_after is not None and low <= caught.value.retry_after <= high
 
 
+def test_429_retry_after_as_an_http_date(server: ScriptedServer, api: CustomerCredentialsApi) -> None:
+    when = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=20), usegmt=True)
+    server.push(Reply(429, {"title": "Rate Limit Exceeded", "status": 429}, headers={"Retry-After": when}))
+    with pytest.raises(TooManyRequestsException) as caught:
+        api.upsert_credential(CRED_ID, make_input())
+    assert caught.value.retry_after is not None and 15 <= caught.value.retry_after <= 20
+
+
+def test_a_429_with_a_short_wait_is_retried_with_the_same_request(server: ScriptedServer) -> None:
+    server.push(Reply(429, {"title": "Rate Limit Exceeded", "status": 429}, headers={"Retry-After": "0"}),
+                Reply(201, ANSWER))
+    response = make_api(server).upsert_credential_with_http_info(CRED_ID, make_input(), _retries=1)
+    assert response.status_code == 201
+    first, second = server.requests
+    assert (first.path, first.body, first.header("REB-APIKEY")) == (second.path, second.body, SECRET_KEY)
+    assert second.json()["password"] == PASSWORD
+
+
 def test_429_retry_after_from_rate_limit_reset_date(server: ScriptedServer, api: CustomerCredentialsApi) -> None:
     reset = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
     server.push(Reply(429, {"title": "Rate Limit Exceeded", "status": 429},
