@@ -7,6 +7,7 @@ typed exception for its status.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -59,10 +60,10 @@ _OPTION_NAMES = frozenset(RequestOptions.__annotations__)
 class PreparedRequest:
     """A request checked and encoded, ready to send (and to send again)."""
 
-    __slots__ = ("endpoint", "method", "url", "headers", "body", "timeout", "auth_scheme", "secrets")
+    __slots__ = ("endpoint", "method", "url", "headers", "body", "timeout", "auth_scheme")
 
     def __init__(self, endpoint: Endpoint[Any], url: str, headers: Dict[str, str], body: Optional[bytes],
-                 timeout: Any, auth_scheme: Optional[str], secrets: Tuple[str, ...] = ()) -> None:
+                 timeout: Any, auth_scheme: Optional[str]) -> None:
         self.endpoint = endpoint
         self.method = endpoint.method
         self.url = url
@@ -70,8 +71,6 @@ class PreparedRequest:
         self.body = body
         self.timeout = timeout
         self.auth_scheme = auth_scheme
-        #: values never to show in an error message: the credentials sent and the body's secret fields.
-        self.secrets = secrets
 
 
 class ApiClient:
@@ -170,11 +169,13 @@ class ApiClient:
 
             url += "?" + urlencode(query)
 
-        headers = {"Accept": endpoint.accept, "User-Agent": config.user_agent}
+        headers = {"Accept": "application/json", "User-Agent": config.user_agent}
         headers.update(self.default_headers)
         if self.cookie:
             headers["Cookie"] = self.cookie
         model = endpoint.coerce_body(args)
+        if "Accept" not in self.default_headers:  # a client-wide Accept wins, a per-call one (_headers) too
+            headers["Accept"] = endpoint.accept
         body: Optional[bytes] = None
         if model is not None:
             body = model.model_dump_json(by_alias=True, exclude_unset=True, context=REVEAL_SECRETS).encode()
@@ -190,8 +191,7 @@ class ApiClient:
         auth_scheme = self._choose_auth(endpoint, headers, options.get("_request_auth"))
         timeout_arg = options.get("_request_timeout")
         timeout = to_urllib3_timeout(config.timeout if timeout_arg is None else timeout_arg)
-        secrets = (*_credential_values(headers), *(secret_values(model) if model is not None else ()))
-        return PreparedRequest(endpoint, url, headers, body, timeout, auth_scheme, secrets)
+        return PreparedRequest(endpoint, url, headers, body, timeout, auth_scheme)
 
     def _choose_auth(self, endpoint: Endpoint[Any], headers: Dict[str, str],
                      request_auth: Optional[Mapping[str, Any]]) -> Optional[str]:
@@ -309,7 +309,7 @@ class ApiClient:
             url=request.url,
             attempts=attempts,
             note=note,
-            redact=request.secrets,
+            redact=_request_secrets(request),
         )
 
     # --- token authentication -------------------------------------------------------------------
@@ -346,10 +346,16 @@ def _masked(headers: Mapping[str, str]) -> Dict[str, str]:
     return {k: ("***" if k.lower() in _auth.SECRET_HEADERS else v) for k, v in headers.items()}
 
 
-def _credential_values(headers: Mapping[str, str]) -> Tuple[str, ...]:
-    # Both "Bearer <jwt>" and the bare "<jwt>", which is what a server would echo.
-    found = [v for k, v in headers.items() if k.lower() in _auth.SECRET_HEADERS]
-    return (*found, *(v.rpartition(" ")[2] for v in found))
+def _request_secrets(request: PreparedRequest) -> Tuple[str, ...]:
+    """What an error message must not show: the credentials the request carried (``Bearer <jwt>`` and
+    the bare ``<jwt>``) and its body's secret fields. Worked out only when an error needs them."""
+    credentials = [v for k, v in request.headers.items() if k.lower() in _auth.SECRET_HEADERS]
+    found = [*credentials, *(v.rpartition(" ")[2] for v in credentials)]
+    spec = request.endpoint.body
+    if spec is not None and request.body:
+        with contextlib.suppress(ValueError):  # not JSON the model reads back: no secret fields to find
+            found.extend(secret_values(spec.model.model_validate_json(request.body)))
+    return tuple(found)
 
 
 def _check_header(name: str, value: Any) -> None:

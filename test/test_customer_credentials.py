@@ -203,6 +203,14 @@ def test_per_call_options_apply(server: ScriptedServer, api: CustomerCredentials
     assert server.last.header("REB-APIKEY") is None
 
 
+def test_accept_set_by_the_caller_wins(server: ScriptedServer, api: CustomerCredentialsApi) -> None:
+    server.push(Reply(201, ANSWER), Reply(201, ANSWER))
+    api.upsert_credential(CRED_ID, make_input(), _headers={"Accept": "application/json"})
+    api.api_client.set_default_header("Accept", "application/vnd.example+json")
+    api.upsert_credential(CRED_ID, make_input())
+    assert [seen.header("Accept") for seen in server.requests] == ["application/json", "application/vnd.example+json"]
+
+
 def test_dict_input_takes_wire_or_python_names(server: ScriptedServer, api: CustomerCredentialsApi) -> None:
     server.push(Reply(201, ANSWER), Reply(200, ANSWER))
     api.upsert_credential(CRED_ID, {"username": "u", "password": PASSWORD, "customerId": CUSTOMER_ID})

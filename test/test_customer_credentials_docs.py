@@ -30,7 +30,8 @@ def python_blocks(text: str) -> List[str]:
 def readme_upsert_section() -> str:
     readme = (ROOT / "README.md").read_text()
     start = readme.index("## Customer credentials (upsert)")
-    return readme[start:readme.index("\n## ", start + 1)]
+    end = readme.find("\n## ", start + 1)
+    return readme[start:] if end < 0 else readme[start:end]
 
 
 def run_block(code: str, name: str) -> None:
