@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from sparkfly_client.models._base import Secret, SparkflyModel, Timestamp
 from sparkfly_client.models.resource_link import ResourceLink
@@ -15,6 +15,9 @@ class CustomerCredential(SparkflyModel):
 
     Fields are optional on decoding so an answer missing one still decodes; unknown fields are kept.
     """
+
+    # It may hold an echoed password: a validation error must not repeat the input.
+    model_config = ConfigDict(hide_input_in_errors=True)
 
     id: Optional[str] = None
     username: Optional[str] = None
