@@ -7,7 +7,9 @@ typed exception for its status.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import re
 import threading
 import time
 from typing import Any, Callable, Dict, Generic, Mapping, Optional, Tuple, TypeVar, Union, cast
@@ -19,14 +21,14 @@ from sparkfly_client import _auth
 from sparkfly_client._endpoint import Endpoint, summarise_validation_error
 from sparkfly_client._retry import RetryPolicy, server_requested_delay
 from sparkfly_client.api_response import ApiResponse
-from sparkfly_client.configuration import Configuration
+from sparkfly_client.configuration import Configuration, _without_userinfo
 from sparkfly_client.exceptions import (
     ApiException,
     ApiTransportError,
     ApiValueError,
     ResponseDecodeError,
 )
-from sparkfly_client.models._base import REVEAL_SECRETS
+from sparkfly_client.models._base import REVEAL_SECRETS, secret_values
 from sparkfly_client.rest import RESTClientObject, RESTResponse, TimeoutArg, to_urllib3_timeout
 
 __all__ = ["ApiClient", "RequestOptions"]
@@ -55,6 +57,8 @@ class RequestOptions(TypedDict, total=False):
 
 
 _OPTION_NAMES = frozenset(RequestOptions.__annotations__)
+#: scheme, a host name, then an optional path; no whitespace or line breaks anywhere.
+_HOST_URL = re.compile(r"https?://[^\s/?#@]+(/\S*)?\Z", re.IGNORECASE)
 
 
 class PreparedRequest:
@@ -164,8 +168,9 @@ class ApiClient:
             raise ApiValueError(f"{endpoint.operation_id} got unexpected option(s): {', '.join(sorted(unknown))}")
         config = self.configuration
         base = config.get_host_from_settings(options.get("_host_index")).rstrip("/")
-        if not base.startswith(("http://", "https://")):
-            raise ApiValueError(f"host must start with http:// or https://, got {base!r}")
+        if not _HOST_URL.match(base):
+            raise ApiValueError(f"host must be an http:// or https:// URL such as 'https://api.sparkfly.com', "
+                                f"got {_without_userinfo(base)!r}")
         url = base + endpoint.render_path(args)
         query = endpoint.render_query(args)
         if query:
@@ -175,6 +180,8 @@ class ApiClient:
 
         headers = self._common_headers()
         model = endpoint.coerce_body(args)
+        if "Accept" not in self.default_headers:  # a client-wide Accept wins, a per-call one (_headers) too
+            headers["Accept"] = endpoint.accept
         body: Optional[bytes] = None
         if model is not None:
             body = model.model_dump_json(by_alias=True, exclude_unset=True, context=REVEAL_SECRETS).encode()
@@ -236,7 +243,6 @@ class ApiClient:
         """The retry loop. Returns the last answer and how many attempts it took."""
         policy = self._retry_policy.get(self.configuration.retries) if retries is None \
             else self.configuration.retry_policy(retries)
-        retry_safe = request.endpoint.retry_safe
         token_replayed = False
         attempt = 0
         while True:
@@ -254,9 +260,13 @@ class ApiClient:
                 )
             except ApiTransportError as exc:
                 exc.attempts = attempt
-                if attempt <= policy.max_retries and (retry_safe or not exc.request_sent):
+                refusal = self._retry_refusal(request, policy, attempt, sent=exc.request_sent)
+                if refusal is None:
                     self._sleep_before_retry(request, attempt, policy.backoff(attempt), str(exc))
                     continue
+                logger.debug("not retrying %s %s after %s: %s", request.method, request.url, exc.message, refusal)
+                if exc.request_sent and not request.endpoint.retry_safe:
+                    exc.message += f"; not retried: {refusal}"  # the caller must find out whether it took effect
                 raise
             if logger.isEnabledFor(logging.DEBUG):
                 self._log_exchange(request, headers, response, started, attempt)
@@ -270,15 +280,27 @@ class ApiClient:
                 self._tokens.renew(stale=token)  # type: ignore[union-attr]
                 attempt -= 1
                 continue
-            if status in policy.statuses and attempt <= policy.max_retries and retry_safe:
-                requested = server_requested_delay(response.headers)
-                if requested is not None and requested > self.configuration.max_retry_wait:
-                    return response, attempt  # decode() raises, naming the requested wait
-                _discard(response)
-                wait = policy.backoff(attempt) if requested is None else requested
-                self._sleep_before_retry(request, attempt, wait, f"status {status}")
-                continue
+            if status in policy.statuses:
+                requested = server_requested_delay(response.status, response.headers)
+                refusal = self._retry_refusal(request, policy, attempt, requested=requested)
+                if refusal is None:
+                    _discard(response)
+                    wait = policy.backoff(attempt) if requested is None else requested
+                    self._sleep_before_retry(request, attempt, wait, f"status {status}")
+                    continue
+                logger.debug("not retrying %s %s after status %d: %s", request.method, request.url, status, refusal)
             return response, attempt
+
+    def _retry_refusal(self, request: PreparedRequest, policy: RetryPolicy, attempt: int, *,
+                       requested: Optional[float] = None, sent: bool = True) -> Optional[str]:
+        """Why a failed attempt must not be retried, or ``None`` when it may be."""
+        if sent and not request.endpoint.retry_safe:
+            return f"{request.endpoint.operation_id} is not repeated once the request may have reached the server"
+        if attempt > policy.max_retries:
+            return f"no retries left after {attempt} attempt(s)"
+        if requested is not None and requested > self.configuration.max_retry_wait:
+            return f"the server asked to wait {requested:.0f}s, more than max_retry_wait"
+        return None
 
     def _sleep_before_retry(self, request: PreparedRequest, attempt: int, wait: float, why: str) -> None:
         logger.debug("retrying %s %s after %s: attempt %d failed, waiting %.2fs",
@@ -305,7 +327,7 @@ class ApiClient:
                           note=self._long_wait_note(response))
 
     def _long_wait_note(self, response: RESTResponse) -> Optional[str]:
-        requested = server_requested_delay(response.headers)
+        requested = server_requested_delay(response.status, response.headers)
         limit = self.configuration.max_retry_wait
         if requested is None or requested <= limit:
             return None
@@ -324,25 +346,17 @@ class ApiClient:
             url=request.url,
             attempts=attempts,
             note=note,
+            redact=_request_secrets(request),
         )
 
     # --- token authentication -------------------------------------------------------------------
 
     def _fetch_token(self) -> RESTResponse:
+        """``GET /auth``, with the same checks, timeouts, retries and masked logging as any call."""
         config = self.configuration
-        headers = {
-            "Accept": "application/json",
-            "User-Agent": config.user_agent,
-            "X-Auth-Identity": str(config.auth_identity),
-            "X-Auth-Key": str(config.auth_key),
-        }
-        for name, value in headers.items():
-            _check_header(name, value)
-        url = config.host.rstrip("/") + "/auth"
-        started = time.monotonic()
-        response = self.rest_client.request("GET", url, headers, None, to_urllib3_timeout(config.timeout), True)
-        logger.debug("GET %s -> %s in %.3fs (token request)", url, response.status, time.monotonic() - started)
-        return response
+        identity = {"X-Auth-Identity": str(config.auth_identity), "X-Auth-Key": str(config.auth_key)}
+        request = self.prepare(_auth.AUTHENTICATE, {}, {"_headers": identity})
+        return self.send(request, None, preload_content=True)[0]
 
     # --- logging --------------------------------------------------------------------------------
 
@@ -377,6 +391,18 @@ class _Derived(Generic[S, T]):
 
 def _masked(headers: Mapping[str, str]) -> Dict[str, str]:
     return {k: ("***" if k.lower() in _auth.SECRET_HEADERS else v) for k, v in headers.items()}
+
+
+def _request_secrets(request: PreparedRequest) -> Tuple[str, ...]:
+    """What an error message must not show: the credentials the request carried (``Bearer <jwt>`` and
+    the bare ``<jwt>``) and its body's secret fields. Worked out only when an error needs them."""
+    credentials = [v for k, v in request.headers.items() if k.lower() in _auth.SECRET_HEADERS]
+    found = [*credentials, *(v.rpartition(" ")[2] for v in credentials)]
+    spec = request.endpoint.body
+    if spec is not None and request.body:
+        with contextlib.suppress(ValueError):  # not JSON the model reads back: no secret fields to find
+            found.extend(secret_values(spec.model.model_validate_json(request.body)))
+    return tuple(found)
 
 
 def _check_header(name: str, value: Any) -> None:
