@@ -128,26 +128,28 @@ def floor_client(url: str) -> Client:
     return Client(FLOOR, calls, pool.clear)
 
 
-def generated_spec() -> Path:
+def default_spec() -> Path:
+    """The project's OpenAPI document, or the benchmark's own three-operation subset where the checkout has none."""
     spec = ROOT / "openapi" / "sparkfly-credentials.yaml"
     return spec if spec.exists() else HERE / "credentials-spec.yaml"
 
 
-def generate_client(workdir: Path) -> Tuple[Optional[Path], str]:
+def generate_client(workdir: Path, spec: Path) -> Tuple[Optional[Path], str]:
     """Generate openapi-generator's Python client into ``workdir``; ``(None, why)`` when it cannot."""
     if shutil.which("java") is None:
         return None, "skipped: Java is not installed"
     tool = shutil.which("openapi-generator-cli") or str(Path(sys.executable).with_name("openapi-generator-cli"))
     if not Path(tool).exists():
         return None, "skipped: openapi-generator-cli is not installed (pip install -e \".[bench]\")"
-    command = [tool, "generate", "-g", "python", "-i", str(generated_spec()), "-o", str(workdir),
+    command = [tool, "generate", "-g", "python", "-i", str(spec), "-o", str(workdir),
                "--package-name", GENERATED_PACKAGE,
                "--global-property", "apiTests=false,modelTests=false,apiDocs=false,modelDocs=false"]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         return None, "skipped: generation failed: " + (done.stderr or done.stdout).strip()[-300:]
     version = subprocess.run([tool, "version"], capture_output=True, text=True).stdout.strip()
-    return workdir, f"openapi-generator {version}, python generator, spec {generated_spec().relative_to(ROOT)}"
+    shown = spec.relative_to(ROOT) if spec.is_relative_to(ROOT) else spec
+    return workdir, f"openapi-generator {version}, python generator, spec {shown}"
 
 
 def generated_client(url: str, package_dir: Path) -> Client:
@@ -346,6 +348,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--threads", type=int, default=8, help="threads sharing one ApiClient")
     parser.add_argument("--thread-seconds", type=float, default=5.0, help="how long the threads run")
     parser.add_argument("--no-generated", action="store_true", help="skip the openapi-generator client")
+    parser.add_argument("--spec", type=Path, default=default_spec(),
+                        help="OpenAPI document to generate the comparison client from (default: %(default)s)")
     args = parser.parse_args(argv)
     if args.batches < 5:
         parser.error("--batches must be at least 5")
@@ -362,7 +366,7 @@ def main(argv: Optional[List[str]] = None) -> None:
 
     with tempfile.TemporaryDirectory(prefix="sparkfly-bench-") as workdir, canned_server() as server:
         generated_dir, generated_note = (None, "skipped (--no-generated)") if args.no_generated \
-            else generate_client(Path(workdir))
+            else generate_client(Path(workdir), args.spec.resolve())
         clients = [sdk_client(server.url), json_client(server.url), floor_client(server.url)]
         if generated_dir is not None:
             clients.append(generated_client(server.url, generated_dir))
