@@ -330,3 +330,17 @@ def test_cli_prints_url_and_every_credential() -> None:
             assert urllib3.request("GET", url + "/v1.0/credentials/56", headers={"X-Auth-Token": "t-1"}).status == 200
         finally:
             process.terminate()
+
+
+def test_fixtures_reach_a_users_test_suite(tmp_path: Any) -> None:
+    (tmp_path / "test_user.py").write_text(
+        "import sparkfly_client\n"
+        "def test_uses_the_sandbox(sparkfly_sandbox, sparkfly_api_client):\n"
+        "    api = sparkfly_client.CredentialsApi(sparkfly_api_client)\n"
+        "    assert api.get_credential(56).credential.identifier == '5600'\n"
+        "    assert sparkfly_sandbox.requests[-1].path == '/v1.0/credentials/56'\n"
+    )
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+                          cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout

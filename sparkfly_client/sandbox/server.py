@@ -463,6 +463,8 @@ def _handler_class(sandbox: Sandbox) -> type:
     class SandboxRequestHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "SparkflySandbox/1.0"
+        # Headers and body go out in separate writes; without this, delayed ACKs stall keep-alive clients.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet: request lines would show ids only
             pass
