@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ __all__ = ["Example", "ExampleResult", "find_examples", "run_example", "run_exam
 FAILURE_MARKER = "Exception when calling"
 _FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.DOTALL | re.MULTILINE)
 _HEADING = re.compile(r"^#+[ \t]+(.+?)[ \t]*$", re.MULTILINE)
+_GENERIC_HEADINGS = frozenset({"Example", "Properties"})
 
 
 @dataclass(frozen=True)
@@ -73,20 +75,24 @@ def _examples_in(document: Path, root: Path) -> Iterator[Example]:
     text = document.read_text(encoding="utf-8")
     for block in _FENCE.finditer(text):
         # The nearest heading that names something ("### Example" names nothing).
-        headings = [h.strip("*` ") for h in _HEADING.findall(text, 0, block.start()) if h.strip() != "Example"]
+        headings = [h.strip("*` ") for h in _HEADING.findall(text, 0, block.start()) if h not in _GENERIC_HEADINGS]
         title = headings[-1] if headings else document.stem
         yield Example(document.relative_to(root).as_posix(), text.count("\n", 0, block.start()) + 1, title,
                       block.group(1))
 
 
 def run_example(example: Example, sandbox: Sandbox, timeout: float = 60.0) -> ExampleResult:
-    """Run one example as written in a fresh interpreter, pointed at ``sandbox``."""
+    """Run one example as written, saved as a file in an empty directory, in a fresh interpreter
+    pointed at ``sandbox``."""
     env = {**os.environ, **sandbox.environ(), "PYTHONUNBUFFERED": "1"}
-    try:
-        done = subprocess.run([sys.executable, "-c", example.code], env=env, capture_output=True, text=True,
-                              timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        return ExampleResult(example, -1, "", f"did not finish within {timeout:.0f} s")
+    with tempfile.TemporaryDirectory(prefix="sparkfly-example-") as directory:
+        script = Path(directory) / "example.py"
+        script.write_text(example.code, encoding="utf-8")
+        try:
+            done = subprocess.run([sys.executable, str(script)], cwd=directory, env=env, capture_output=True,
+                                  text=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            return ExampleResult(example, -1, "", f"did not finish within {timeout:.0f} s")
     return ExampleResult(example, done.returncode, done.stdout, done.stderr)
 
 
