@@ -224,6 +224,13 @@ ROUTES: Tuple[Route, ...] = (
 CONTROL_PREFIX = "/__sandbox/"
 
 
+class MethodNotAllowed(HttpError):
+    def __init__(self, allowed: List[str], request: Request) -> None:
+        body = SparkflyError(405, "Method Not Allowed", f"{request.path} allows {', '.join(allowed)}").body
+        super().__init__(405, body)
+        self.headers["Allow"] = ", ".join(allowed)
+
+
 def _family_of(path: str) -> str:
     return CUSTOMER if path.startswith("/credentials/") else SPARKFLY
 
@@ -395,7 +402,7 @@ class Sandbox:
 
     def answer(self, request: Request) -> Optional[Reply]:
         """The reply to a request, or ``None`` when a fault says to drop the connection."""
-        route, params, path_matched = self._match(request.method, request.path)
+        route, params, allowed = self._match(request.method, request.path)
         is_control = request.path.startswith(CONTROL_PREFIX)
         fault = None if is_control else self.faults.take(request.method, request.path)
         if fault is not None:
@@ -406,27 +413,33 @@ class Sandbox:
             if fault.status is not None:
                 return self._record(request, self._fault_reply(fault, request.family))
         try:
+            if route is None and allowed:
+                raise MethodNotAllowed(allowed, request)
             if route is None:
-                raise SparkflyError(405 if path_matched else 404, "Not Found" if not path_matched
-                                    else "Method Not Allowed", f"No route for {request.method} {request.path}")
+                raise SparkflyError(404, "Not Found", f"No route for {request.method} {request.path}")
             request.params = params
             self._authorize(route.family, request)
             reply = route.handler(self, request)
         except HttpError as error:
-            reply = Reply(error.status, error.body, content_type=error.content_type)
+            reply = Reply(error.status, error.body, dict(error.headers), error.content_type)
         if request.family == CUSTOMER and route is not None:
             reply.headers.update(self._rate_limit_headers())
         return reply if is_control else self._record(request, reply)
 
-    def _match(self, method: str, path: str) -> Tuple[Optional[Route], Dict[str, str], bool]:
-        path_matched = False
-        for route in ROUTES:
-            found = route.pattern.match(path)
-            if found:
-                path_matched = True
-                if route.method == method:
-                    return route, {k: unquote(v) for k, v in found.groupdict().items()}, True
-        return None, {}, path_matched
+    def _match(self, method: str, path: str) -> Tuple[Optional[Route], Dict[str, str], List[str]]:
+        """The route and its path parameters, or ``None`` and the methods the path does allow.
+
+        A literal segment outranks a parameter: ``/v1.0/credentials/eligible`` is never a credential id.
+        """
+        matches = [(route, found) for route in ROUTES if (found := route.pattern.match(path))]
+        if not matches:
+            return None, {}, []
+        fewest = min(len(found.groupdict()) for _, found in matches)
+        best = [(route, found) for route, found in matches if len(found.groupdict()) == fewest]
+        for route, found in best:
+            if route.method == method:
+                return route, {k: unquote(v) for k, v in found.groupdict().items()}, [method]
+        return None, {}, [route.method for route, _ in best]
 
     def _authorize(self, family: str, request: Request) -> None:
         if family == SPARKFLY and not self.accepts_token(request.header("X-Auth-Token")):
@@ -479,7 +492,8 @@ def _handler_class(sandbox: Sandbox) -> type:
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)
                 return
-            payload = b"" if reply.body is None or reply.status == 204 else json.dumps(reply.body).encode()
+            no_body = reply.body is None or reply.status == 204 or self.command == "HEAD"
+            payload = b"" if no_body else json.dumps(reply.body).encode()
             self.send_response(reply.status)
             headers = {"Content-Type": reply.content_type, "X-Request-Id": str(uuid.uuid4()),
                        "Cache-Control": "no-cache", **reply.headers}
@@ -503,6 +517,10 @@ def _handler_class(sandbox: Sandbox) -> type:
             length = int(self.headers.get("Content-Length") or 0)
             return self.rfile.read(length) if length else b""
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
+        def __getattr__(self, name: str) -> Any:
+            # Every method reaches the routing table (do_GET, do_TRACE, ...); unrouted ones get 405 there.
+            if name.startswith("do_"):
+                return self._handle
+            raise AttributeError(name)
 
     return SandboxRequestHandler

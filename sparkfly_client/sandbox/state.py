@@ -69,6 +69,7 @@ class HttpError(Exception):
         super().__init__(status, body)
         self.status = status
         self.body = body
+        self.headers: Dict[str, str] = {}
 
 
 class SparkflyError(HttpError):
