@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from typing import Any, Dict, Optional
+from urllib.parse import quote
 
 import pytest
 import urllib3
@@ -344,3 +345,11 @@ def test_fixtures_reach_a_users_test_suite(tmp_path: Any) -> None:
                           cwd=tmp_path, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-3", "\u00b2", "9" * 30])
+def test_ids_that_are_not_positive_int64_are_refused_cleanly(sparkfly_sandbox: Sandbox, value: str) -> None:
+    headers = {"X-Auth-Token": sparkfly_sandbox.token}
+    assert raw(sparkfly_sandbox, "GET", f"/v1.0/credentials/{quote(value)}", headers=headers).status == 404
+    listed = raw(sparkfly_sandbox, "GET", f"/v1.0/credentials?member_id={quote(value)}", headers=headers)
+    assert listed.status == 400 and listed.json()["error"] == "member_id must be a positive 64-bit integer"

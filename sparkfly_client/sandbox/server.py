@@ -65,10 +65,10 @@ class Request:
 
     def int_param(self, name: str) -> int:
         """A path id; one that is not a positive integer names no credential."""
-        value = self.params[name]
-        if not value.isdigit() or int(value) < 1:
-            raise SparkflyError(404, "Not Found", f"Credential with ID {value} not found")
-        return int(value)
+        value = _positive_int(self.params[name])
+        if value is None:
+            raise SparkflyError(404, "Not Found", f"Credential with ID {self.params[name]} not found")
+        return value
 
     def int_query(self, name: str, default: Optional[int] = None, required: bool = False) -> Optional[int]:
         text = self.query.get(name)
@@ -76,9 +76,20 @@ class Request:
             if required:
                 raise SparkflyError(400, f"{name} is required")
             return default
-        if not text.isdigit() or int(text) < 1:
-            raise SparkflyError(400, f"{name} must be a positive integer")
-        return int(text)
+        value = _positive_int(text)
+        if value is None:
+            raise SparkflyError(400, f"{name} must be a positive 64-bit integer")
+        return value
+
+
+_INT64_MAX = 2**63 - 1
+
+
+def _positive_int(text: str) -> Optional[int]:
+    if not (text.isascii() and text.isdigit() and len(text) <= 19):
+        return None
+    value = int(text)
+    return value if 1 <= value <= _INT64_MAX else None
 
 
 @dataclass
