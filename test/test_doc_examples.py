@@ -36,7 +36,7 @@ def test_example_runs_against_a_fresh_sandbox(example: Example, sparkfly_sandbox
 def test_demo_reports_each_example_and_fails_when_one_fails(tmp_path: Path) -> None:
     (tmp_path / "docs").mkdir()
     (tmp_path / "README.md").write_text(
-        "# Demo\n\n```python\nprint('fine')\n```\n\n## Broken\n\n```python\n"
+        "# Demo\n\n```python\n# a comment, not a heading\nprint('fine')\n```\n\n## Broken\n\n```python\n"
         "print('Exception when calling CredentialsApi->get_credential: boom\\n')\n```\n",
         encoding="utf-8",
     )
@@ -45,5 +45,5 @@ def test_demo_reports_each_example_and_fails_when_one_fails(tmp_path: Path) -> N
     assert done.returncode == 1, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert lines[1] == "ok    README.md:3 Demo: fine"
-    assert lines[2].startswith("FAIL  README.md:9 Broken: Exception when calling CredentialsApi->get_credential")
+    assert lines[2].startswith("FAIL  README.md:10 Broken: Exception when calling CredentialsApi->get_credential")
     assert lines[-1] == "1 of 2 examples ran; 1 FAILED"

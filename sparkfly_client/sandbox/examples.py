@@ -22,6 +22,7 @@ __all__ = ["Example", "ExampleResult", "find_examples", "run_example", "run_exam
 
 FAILURE_MARKER = "Exception when calling"
 _FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.DOTALL | re.MULTILINE)
+_ANY_FENCE = re.compile(r"^```.*?^```[ \t]*$", re.DOTALL | re.MULTILINE)
 _HEADING = re.compile(r"^#+[ \t]+(.+?)[ \t]*$", re.MULTILINE)
 _GENERIC_HEADINGS = frozenset({"Example", "Properties"})
 
@@ -73,9 +74,11 @@ def find_examples(root: Path) -> List[Example]:
 
 def _examples_in(document: Path, root: Path) -> Iterator[Example]:
     text = document.read_text(encoding="utf-8")
+    # Headings are looked for outside code blocks: a "# comment" in one is not a heading.
+    prose = _ANY_FENCE.sub(lambda fence: re.sub(r"[^\n]", " ", fence.group()), text)
     for block in _FENCE.finditer(text):
         # The nearest heading that names something ("### Example" names nothing).
-        headings = [h.strip("*` ") for h in _HEADING.findall(text, 0, block.start()) if h not in _GENERIC_HEADINGS]
+        headings = [h.strip("*` ") for h in _HEADING.findall(prose, 0, block.start()) if h not in _GENERIC_HEADINGS]
         title = headings[-1] if headings else document.stem
         yield Example(document.relative_to(root).as_posix(), text.count("\n", 0, block.start()) + 1, title,
                       block.group(1))

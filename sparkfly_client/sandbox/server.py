@@ -393,7 +393,8 @@ class Sandbox:
     def environ(self) -> Dict[str, str]:
         """Environment variables the documented examples read, pointing at this sandbox."""
         return {"SPARKFLY_HOST": self.url, "API_KEY": self.token, "SECRET_API_KEY": self.secret_key,
-                "ACCESS_TOKEN": self.jwt, "JWT": self.jwt, "AUTH_IDENTITY": self.identity, "AUTH_KEY": self.key}
+                "ACCESS_TOKEN": self.jwt, "JWT": self.jwt, "BEARER_TOKEN": self.jwt,
+                "AUTH_IDENTITY": self.identity, "AUTH_KEY": self.key}
 
     def configuration(self, **settings: Any) -> Configuration:
         """A :class:`Configuration` for this sandbox with every credential it accepts set."""
