@@ -6,17 +6,21 @@ import threading
 import time
 from typing import TYPE_CHECKING, Callable, Dict, Optional, Tuple
 
+from sparkfly_client._endpoint import Endpoint
 from sparkfly_client.exceptions import ApiException, ApiValueError
 
 if TYPE_CHECKING:
     from sparkfly_client.configuration import Configuration
     from sparkfly_client.rest import RESTResponse
 
-__all__ = ["SPARKFLY_TOKEN", "SECRET_API_KEY", "JWT", "TokenSource", "SECRET_HEADERS"]
+__all__ = ["SPARKFLY_TOKEN", "SECRET_API_KEY", "JWT", "TokenSource", "SECRET_HEADERS", "AUTHENTICATE"]
 
 SPARKFLY_TOKEN = "X-Auth-Token"
 SECRET_API_KEY = "SecretApiKey"
 JWT = "JWT"
+
+#: The token request: a GET, so retried like any other; the identity and key go in as headers.
+AUTHENTICATE: Endpoint[None] = Endpoint("authenticate", "GET", "/auth", None)
 
 #: Header names whose values are credentials: masked in every log line.
 SECRET_HEADERS = frozenset({"x-auth-token", "x-auth-key", "x-auth-identity", "reb-apikey", "authorization",
@@ -35,20 +39,21 @@ class TokenSource:
         self._fetch = fetch
         self._ttl = ttl
         self._lock = threading.Lock()
-        self._token: Optional[str] = None
-        self._expires_at = 0.0
+        # The token and when to renew it, replaced together so a reader never pairs one with the other's expiry.
+        self._held: Optional[Tuple[str, float]] = None
 
     def current(self) -> str:
-        token = self._token
-        if token is not None and time.monotonic() < self._expires_at:
-            return token
-        return self.renew(stale=token)
+        held = self._held
+        if held is not None and time.monotonic() < held[1]:
+            return held[0]
+        return self.renew(stale=None if held is None else held[0])
 
     def renew(self, stale: Optional[str]) -> str:
         """A fresh token; ``stale`` is the one the caller found wanting (``None``: none yet)."""
         with self._lock:
-            if self._token is not None and self._token != stale and time.monotonic() < self._expires_at:
-                return self._token
+            held = self._held
+            if held is not None and held[0] != stale and time.monotonic() < held[1]:
+                return held[0]
             response = self._fetch()
             token = response.headers.get("X-Auth-Token")
             if not (200 <= response.status < 300) or not token:
@@ -60,9 +65,8 @@ class TokenSource:
                     headers=response.headers,
                     note="GET /auth did not return an X-Auth-Token",
                 )
-            self._token = token
             # Renew 5 minutes early (or at 90 % of a short TTL) so no call carries a token that expires in flight.
-            self._expires_at = time.monotonic() + max(self._ttl - 300.0, self._ttl * 0.9)
+            self._held = (token, time.monotonic() + max(self._ttl - 300.0, self._ttl * 0.9))
             return token
 
 

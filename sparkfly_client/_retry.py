@@ -9,6 +9,8 @@ from datetime import timezone
 from email.utils import parsedate_to_datetime
 from typing import FrozenSet, Mapping, Optional, Union
 
+from sparkfly_client.exceptions import ApiValueError
+
 __all__ = ["RetryPolicy", "server_requested_delay", "IDEMPOTENT_METHODS"]
 
 #: Methods whose repetition has the same effect as one call; only these are retried after a
@@ -33,9 +35,9 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int) or self.max_retries < 0:
-            raise ValueError("max_retries must be a non-negative int")
-        if self.backoff_base < 0 or self.backoff_cap < 0:
-            raise ValueError("backoff_base and backoff_cap must not be negative")
+            raise ApiValueError(f"retries must be a non-negative int or a RetryPolicy, not {self.max_retries!r}")
+        if not all(isinstance(v, (int, float)) and v >= 0 for v in (self.backoff_base, self.backoff_cap)):
+            raise ApiValueError("backoff_base and backoff_cap must be non-negative numbers of seconds")
 
     @classmethod
     def from_value(cls, value: Union[int, RetryPolicy, None]) -> RetryPolicy:
@@ -51,11 +53,14 @@ class RetryPolicy:
         return random.uniform(0.0, ceiling)
 
 
-def server_requested_delay(headers: Mapping[str, str], now: Optional[float] = None) -> Optional[float]:
-    """Seconds to wait as the server asked: ``Retry-After`` (seconds or HTTP date), else
-    ``Rate-Limit-Reset`` (an RFC 822 date, or seconds). ``None`` when neither is usable."""
+def server_requested_delay(status: Optional[int], headers: Mapping[str, str],
+                           now: Optional[float] = None) -> Optional[float]:
+    """Seconds to wait as the server asked: ``Retry-After`` (seconds or HTTP date), else, on a 429,
+    ``Rate-Limit-Reset`` (an RFC 822 date, or seconds). ``None`` when neither is usable.
+
+    ``Rate-Limit-Reset`` comes on every answer of a rate-limited service; only a 429 makes it a wait."""
     lowered = {k.lower(): v for k, v in headers.items()}
-    for name in ("retry-after", "rate-limit-reset"):
+    for name in ("retry-after", "rate-limit-reset") if status == 429 else ("retry-after",):
         value = lowered.get(name)
         if value is None:
             continue

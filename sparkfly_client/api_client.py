@@ -8,6 +8,7 @@ typed exception for its status.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from typing import Any, Dict, Mapping, Optional, Tuple, TypeVar, Union, cast
@@ -19,7 +20,7 @@ from sparkfly_client import _auth
 from sparkfly_client._endpoint import Endpoint, summarise_validation_error
 from sparkfly_client._retry import RetryPolicy, server_requested_delay
 from sparkfly_client.api_response import ApiResponse
-from sparkfly_client.configuration import Configuration
+from sparkfly_client.configuration import Configuration, _without_userinfo
 from sparkfly_client.exceptions import (
     ApiException,
     ApiTransportError,
@@ -54,6 +55,8 @@ class RequestOptions(TypedDict, total=False):
 
 
 _OPTION_NAMES = frozenset(RequestOptions.__annotations__)
+#: scheme, a host name, then an optional path; no whitespace or line breaks anywhere.
+_HOST_URL = re.compile(r"https?://[^\s/?#@]+(/\S*)?\Z", re.IGNORECASE)
 
 
 class PreparedRequest:
@@ -159,8 +162,9 @@ class ApiClient:
             raise ApiValueError(f"{endpoint.operation_id} got unexpected option(s): {', '.join(sorted(unknown))}")
         config = self.configuration
         base = config.get_host_from_settings(options.get("_host_index")).rstrip("/")
-        if not base.startswith(("http://", "https://")):
-            raise ApiValueError(f"host must start with http:// or https://, got {base!r}")
+        if not _HOST_URL.match(base):
+            raise ApiValueError(f"host must be an http:// or https:// URL such as 'https://api.sparkfly.com', "
+                                f"got {_without_userinfo(base)!r}")
         url = base + endpoint.render_path(args)
         query = endpoint.render_query(args)
         if query:
@@ -218,7 +222,6 @@ class ApiClient:
              *, preload_content: bool) -> Tuple[RESTResponse, int]:
         """The retry loop. Returns the last answer and how many attempts it took."""
         policy = self.configuration.retry_policy(retries)
-        retry_safe = request.endpoint.retry_safe
         token_replayed = False
         attempt = 0
         while True:
@@ -236,9 +239,13 @@ class ApiClient:
                 )
             except ApiTransportError as exc:
                 exc.attempts = attempt
-                if attempt <= policy.max_retries and (retry_safe or not exc.request_sent):
+                refusal = self._retry_refusal(request, policy, attempt, sent=exc.request_sent)
+                if refusal is None:
                     self._sleep_before_retry(request, attempt, policy.backoff(attempt), str(exc))
                     continue
+                logger.debug("not retrying %s %s after %s: %s", request.method, request.url, exc.message, refusal)
+                if exc.request_sent and not request.endpoint.retry_safe:
+                    exc.message += f"; not retried: {refusal}"  # the caller must find out whether it took effect
                 raise
             if logger.isEnabledFor(logging.DEBUG):
                 self._log_exchange(request, headers, response, started, attempt)
@@ -252,15 +259,27 @@ class ApiClient:
                 self._tokens.renew(stale=token)  # type: ignore[union-attr]
                 attempt -= 1
                 continue
-            if status in policy.statuses and attempt <= policy.max_retries and retry_safe:
-                requested = server_requested_delay(response.headers)
-                if requested is not None and requested > self.configuration.max_retry_wait:
-                    return response, attempt  # decode() raises, naming the requested wait
-                _discard(response)
-                wait = policy.backoff(attempt) if requested is None else requested
-                self._sleep_before_retry(request, attempt, wait, f"status {status}")
-                continue
+            if status in policy.statuses:
+                requested = server_requested_delay(response.status, response.headers)
+                refusal = self._retry_refusal(request, policy, attempt, requested=requested)
+                if refusal is None:
+                    _discard(response)
+                    wait = policy.backoff(attempt) if requested is None else requested
+                    self._sleep_before_retry(request, attempt, wait, f"status {status}")
+                    continue
+                logger.debug("not retrying %s %s after status %d: %s", request.method, request.url, status, refusal)
             return response, attempt
+
+    def _retry_refusal(self, request: PreparedRequest, policy: RetryPolicy, attempt: int, *,
+                       requested: Optional[float] = None, sent: bool = True) -> Optional[str]:
+        """Why a failed attempt must not be retried, or ``None`` when it may be."""
+        if sent and not request.endpoint.retry_safe:
+            return f"{request.endpoint.operation_id} is not repeated once the request may have reached the server"
+        if attempt > policy.max_retries:
+            return f"no retries left after {attempt} attempt(s)"
+        if requested is not None and requested > self.configuration.max_retry_wait:
+            return f"the server asked to wait {requested:.0f}s, more than max_retry_wait"
+        return None
 
     def _sleep_before_retry(self, request: PreparedRequest, attempt: int, wait: float, why: str) -> None:
         logger.debug("retrying %s %s after %s: attempt %d failed, waiting %.2fs",
@@ -287,7 +306,7 @@ class ApiClient:
                           note=self._long_wait_note(response))
 
     def _long_wait_note(self, response: RESTResponse) -> Optional[str]:
-        requested = server_requested_delay(response.headers)
+        requested = server_requested_delay(response.status, response.headers)
         limit = self.configuration.max_retry_wait
         if requested is None or requested <= limit:
             return None
@@ -311,20 +330,11 @@ class ApiClient:
     # --- token authentication -------------------------------------------------------------------
 
     def _fetch_token(self) -> RESTResponse:
+        """``GET /auth``, with the same checks, timeouts, retries and masked logging as any call."""
         config = self.configuration
-        headers = {
-            "Accept": "application/json",
-            "User-Agent": config.user_agent,
-            "X-Auth-Identity": str(config.auth_identity),
-            "X-Auth-Key": str(config.auth_key),
-        }
-        for name, value in headers.items():
-            _check_header(name, value)
-        url = config.host.rstrip("/") + "/auth"
-        started = time.monotonic()
-        response = self.rest_client.request("GET", url, headers, None, to_urllib3_timeout(config.timeout), True)
-        logger.debug("GET %s -> %s in %.3fs (token request)", url, response.status, time.monotonic() - started)
-        return response
+        identity = {"X-Auth-Identity": str(config.auth_identity), "X-Auth-Key": str(config.auth_key)}
+        request = self.prepare(_auth.AUTHENTICATE, {}, {"_headers": identity})
+        return self.send(request, None, preload_content=True)[0]
 
     # --- logging --------------------------------------------------------------------------------
 

@@ -96,7 +96,8 @@ class Configuration:
         self.user_agent = user_agent or default_user_agent()
         self.logger = logging.getLogger(_LOGGER_NAME)
         self._debug = False
-        self.debug = debug
+        if debug:  # leave the logger alone otherwise: the application may have set its level already
+            self.debug = True
 
     # --- generated-client compatible helpers ---------------------------------------------------
 
@@ -157,7 +158,7 @@ class Configuration:
                 handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
                 self.logger.addHandler(handler)
         else:
-            self.logger.setLevel(logging.WARNING)
+            self.logger.setLevel(logging.NOTSET)  # back to what the logging configuration says
 
     def retry_policy(self, override: RetriesValue = None) -> RetryPolicy:
         """The retry policy in force for one call (``override`` wins over :attr:`retries`)."""

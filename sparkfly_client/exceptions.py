@@ -133,10 +133,10 @@ class ApiException(OpenApiException):
 
     @property
     def retry_after(self) -> Optional[float]:
-        """Seconds the server asked the client to wait (``Retry-After``, else ``Rate-Limit-Reset``)."""
+        """Seconds the server asked the client to wait (``Retry-After``, else on a 429 ``Rate-Limit-Reset``)."""
         from sparkfly_client._retry import server_requested_delay
 
-        return server_requested_delay(self.headers)
+        return server_requested_delay(self.status, self.headers)
 
     def __str__(self) -> str:
         lines = [f"({self.status})", f"Reason: {self.reason}"]

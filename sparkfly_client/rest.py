@@ -5,6 +5,7 @@ from __future__ import annotations
 import ssl
 import time
 from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from urllib.parse import unquote
 
 import urllib3
 from urllib3.exceptions import (
@@ -75,7 +76,8 @@ class RESTClientObject:
         self.pool_manager: urllib3.PoolManager
         if configuration.proxy:
             self.pool_manager = urllib3.ProxyManager(
-                configuration.proxy, proxy_headers=configuration.proxy_headers, **pool_args
+                configuration.proxy, proxy_headers=_proxy_headers(configuration.proxy, configuration.proxy_headers),
+                **pool_args,
             )
         else:
             self.pool_manager = urllib3.PoolManager(**pool_args)
@@ -103,14 +105,23 @@ class RESTClientObject:
                 redirect=False,
                 retries=False,
             )
-        except (ConnectTimeoutError, NewConnectionError) as exc:
-            # Never connected: nothing of the request left this machine.
+        except (ConnectTimeoutError, NewConnectionError, ProxyError) as exc:
+            # Never connected (urllib3 raises ProxyError only before reaching the proxy): nothing was sent.
             raise _transport_error(exc, method, url, started, request_sent=False) from None
         except HTTPError as exc:
             raise _transport_error(exc, method, url, started, request_sent=True) from None
 
     def clear(self) -> None:
         self.pool_manager.clear()
+
+
+def _proxy_headers(proxy: str, configured: Optional[Mapping[str, str]]) -> Dict[str, str]:
+    """``proxy_headers``, plus Basic ``Proxy-Authorization`` from ``http://user:password@proxy`` unless given."""
+    headers = dict(configured or {})
+    userinfo = urllib3.util.parse_url(proxy).auth
+    if userinfo and not any(name.lower() == "proxy-authorization" for name in headers):
+        headers.update(urllib3.make_headers(proxy_basic_auth=unquote(userinfo)))
+    return headers
 
 
 def _transport_error(
@@ -136,7 +147,7 @@ def _transport_error(
 
 def _describe(exc: BaseException) -> str:
     # urllib3 wraps the socket error; its innermost reason is the useful part.
-    reason = getattr(exc, "reason", None) or (exc.args[1] if len(exc.args) > 1 else None)
+    reason = getattr(exc, "reason", None) or (exc.args[-1] if exc.args else None)
     if isinstance(reason, BaseException):
         return f"{type(reason).__name__}: {reason}"
-    return f"{type(exc).__name__}: {exc}"
+    return f"{type(exc).__name__}: {reason if isinstance(reason, str) else exc}"

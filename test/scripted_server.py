@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Union
 from urllib.parse import parse_qsl, urlsplit
 
 
@@ -57,14 +58,20 @@ class Reply:
 class ScriptedServer:
     """``with ScriptedServer() as server: server.push(Reply(...)); ... server.requests``.
 
-    With no reply queued it answers ``default`` (200 and ``{}`` unless set).
+    With no reply queued it answers ``default`` (200 and ``{}`` unless set). ``responder``, when set,
+    answers first (a ``None`` from it falls back to the queue), for replies that depend on the request.
+    ``ssl_context`` makes it an HTTPS server. ``connections_opened``/``connections_closed`` count sockets.
     """
 
-    def __init__(self, default: Optional[Reply] = None) -> None:
+    def __init__(self, default: Optional[Reply] = None, ssl_context: Optional[ssl.SSLContext] = None) -> None:
         self.default = default or Reply(200, {})
+        self.responder: Optional[Callable[[Recorded], Optional[Reply]]] = None
         self.requests: List[Recorded] = []
+        self.connections_opened = 0
+        self.connections_closed = 0
         self._queue: List[Reply] = []
         self._lock = threading.Lock()
+        self._scheme = "https" if ssl_context else "http"
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -73,15 +80,29 @@ class ScriptedServer:
             def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
                 pass
 
+            def setup(self) -> None:
+                with owner._lock:
+                    owner.connections_opened += 1
+                super().setup()
+
+            def finish(self) -> None:
+                try:
+                    super().finish()
+                finally:
+                    with owner._lock:
+                        owner.connections_closed += 1
+
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 split = urlsplit(self.path)
+                recorded = Recorded(self.command, split.path, dict(parse_qsl(split.query)), dict(self.headers), body)
                 with owner._lock:
-                    owner.requests.append(
-                        Recorded(self.command, split.path, dict(parse_qsl(split.query)), dict(self.headers), body)
-                    )
-                    reply = owner._queue.pop(0) if owner._queue else owner.default
+                    owner.requests.append(recorded)
+                reply = owner.responder(recorded) if owner.responder else None
+                if reply is None:
+                    with owner._lock:
+                        reply = owner._queue.pop(0) if owner._queue else owner.default
                 if reply.delay:
                     time.sleep(reply.delay)
                 if reply.fault == "drop":
@@ -109,12 +130,17 @@ class ScriptedServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
+        # A client that gave up (timeout, rejected certificate) makes the late reply fail: expected, not news.
+        self._server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
+        if ssl_context is not None:
+            # The handshake runs on accept; a client that rejects the certificate just ends that accept.
+            self._server.socket = ssl_context.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{self._scheme}://{host}:{port}"
 
     def push(self, *replies: Reply) -> None:
         with self._lock:
