@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from typing import Any, Dict, Optional
 from urllib.parse import quote
 
@@ -165,21 +164,33 @@ def test_missing_or_bad_token_is_401(sparkfly_sandbox: Sandbox, token: Optional[
     assert response.json() == {"error": "Unauthorized", "message": "Missing, invalid or expired X-Auth-Token"}
 
 
-def test_client_fetches_and_renews_auth_token() -> None:
-    short_lived = Sandbox(token_ttl=0.3).start()
-    try:
-        config = sparkfly_client.Configuration(host=short_lived.url, auth_identity=short_lived.identity,
-                                               auth_key=short_lived.key, token_ttl=3600)
-        with sparkfly_client.ApiClient(config) as client:
-            api = sparkfly_client.CredentialsApi(client)
-            assert api.get_credential(56).credential is not None
-            time.sleep(0.4)  # the server forgets the token; the client still thinks it is fresh
-            assert api.get_credential(56).credential is not None
-        auth_calls = [r for r in short_lived.requests if r.path == "/auth"]
-        assert [r.status for r in auth_calls] == [204, 204]
-        assert [r.status for r in short_lived.requests if r.path != "/auth"] == [200, 401, 200]
-    finally:
-        short_lived.stop()
+def test_client_fetches_and_renews_auth_token(sparkfly_sandbox: Sandbox) -> None:
+    config = sparkfly_client.Configuration(host=sparkfly_sandbox.url, auth_identity=sparkfly_sandbox.identity,
+                                           auth_key=sparkfly_sandbox.key)
+    with sparkfly_client.ApiClient(config) as client:
+        api = sparkfly_client.CredentialsApi(client)
+        assert api.get_credential(56).credential is not None
+        sparkfly_sandbox.expire_tokens()  # the server forgets the token; the client still thinks it is fresh
+        assert api.get_credential(56).credential is not None
+    assert [(r.path, r.status) for r in sparkfly_sandbox.requests] == [
+        ("/auth", 204), ("/v1.0/credentials/56", 200),
+        ("/v1.0/credentials/56", 401), ("/auth", 204), ("/v1.0/credentials/56", 200),
+    ]
+
+
+def test_auth_tokens_expire_after_their_ttl() -> None:
+    with Sandbox(token_ttl=0.0) as sandbox:
+        issued = raw(sandbox, "GET", "/auth", headers={"X-Auth-Identity": sandbox.identity,
+                                                       "X-Auth-Key": sandbox.key})
+        assert issued.status == 204
+        token = issued.headers["X-Auth-Token"]
+        assert raw(sandbox, "GET", "/v1.0/credentials/56", headers={"X-Auth-Token": token}).status == 401
+    with Sandbox(token_ttl=3600.0) as sandbox:
+        token = raw(sandbox, "GET", "/auth", headers={"X-Auth-Identity": sandbox.identity,
+                                                      "X-Auth-Key": sandbox.key}).headers["X-Auth-Token"]
+        assert raw(sandbox, "GET", "/v1.0/credentials/56", headers={"X-Auth-Token": token}).status == 200
+        assert raw(sandbox, "DELETE", "/__sandbox/tokens").status == 204
+        assert raw(sandbox, "GET", "/v1.0/credentials/56", headers={"X-Auth-Token": token}).status == 401
 
 
 def test_auth_refuses_a_wrong_key(sparkfly_sandbox: Sandbox) -> None:

@@ -203,6 +203,11 @@ def _clear_faults(sandbox: Sandbox, request: Request) -> Reply:
     return Reply(204)
 
 
+def _expire_tokens(sandbox: Sandbox, request: Request) -> Reply:
+    sandbox.expire_tokens()
+    return Reply(204)
+
+
 def _reset(sandbox: Sandbox, request: Request) -> Reply:
     sandbox.reset()
     return Reply(204)
@@ -230,6 +235,7 @@ ROUTES: Tuple[Route, ...] = (
     _route("GET", "/__sandbox/faults", OPEN, _list_faults),
     _route("DELETE", "/__sandbox/faults", OPEN, _clear_faults),
     _route("POST", "/__sandbox/reset", OPEN, _reset),
+    _route("DELETE", "/__sandbox/tokens", OPEN, _expire_tokens),
 )
 
 CONTROL_PREFIX = "/__sandbox/"
@@ -368,6 +374,11 @@ class Sandbox:
             return list(self._requests)
 
     # --- credentials ---------------------------------------------------------------------------
+
+    def expire_tokens(self) -> None:
+        """Make every token issued by ``GET /auth`` so far expire now (the static token stays valid)."""
+        with self._lock:
+            self._issued.clear()
 
     def issue_token(self) -> str:
         token = "sbx_" + secrets.token_hex(16)
