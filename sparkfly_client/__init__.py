@@ -36,6 +36,7 @@ __getattr__ = lazy_exports(__name__, _EXPORTS, globals())
 if TYPE_CHECKING:
     from sparkfly_client._retry import RetryPolicy as RetryPolicy
     from sparkfly_client.api.credentials_api import CredentialsApi as CredentialsApi
+    from sparkfly_client.api.customer_credentials_api import CustomerCredentialsApi as CustomerCredentialsApi
     from sparkfly_client.api_client import ApiClient as ApiClient
     from sparkfly_client.api_response import ApiResponse as ApiResponse
     from sparkfly_client.configuration import Configuration as Configuration
@@ -115,10 +116,19 @@ if TYPE_CHECKING:
         CredentialResponse as CredentialResponse,
     )
     from sparkfly_client.models import (
+        CustomerCredential as CustomerCredential,
+    )
+    from sparkfly_client.models import (
+        CustomerCredentialInput as CustomerCredentialInput,
+    )
+    from sparkfly_client.models import (
         InvalidField as InvalidField,
     )
     from sparkfly_client.models import (
         Problem as Problem,
+    )
+    from sparkfly_client.models import (
+        ResourceLink as ResourceLink,
     )
     from sparkfly_client.models import (
         ValidationProblem as ValidationProblem,

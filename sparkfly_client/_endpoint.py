@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from sparkfly_client._retry import IDEMPOTENT_METHODS
 from sparkfly_client.exceptions import ApiTypeError, ApiValueError
 
-__all__ = ["Endpoint", "PathParam", "QueryParam", "BodyParam", "PositiveInt", "NonEmptyStr"]
+__all__ = ["Endpoint", "PathParam", "QueryParam", "BodyParam", "PositiveInt", "NonEmptyStr", "PathSegmentStr"]
 
 T = TypeVar("T")
 
@@ -24,6 +24,7 @@ class ParamKind:
     description: str
     minimum: Optional[int] = None  # only for int kinds
     allow_empty: bool = True
+    refused: Tuple[Any, ...] = ()  # values of the right type the API cannot take
 
     def check(self, name: str, value: Any) -> None:
         # bool is an int subclass; an id of True is always a mistake.
@@ -34,12 +35,15 @@ class ParamKind:
             )
         if self.minimum is not None and isinstance(value, int) and value < self.minimum:
             raise ApiValueError(f"Invalid value for parameter '{name}': must be {self.description}, got {value!r}")
-        if not self.allow_empty and not value:
+        if (not self.allow_empty and not value) or value in self.refused:
             raise ApiValueError(f"Invalid value for parameter '{name}': must be {self.description}, got {value!r}")
 
 
 PositiveInt = ParamKind(int, "a positive int", minimum=1)
 NonEmptyStr = ParamKind(str, "a non-empty str", allow_empty=False)
+# Any text stays one path segment once percent-encoded, except the dot segments, which URL
+# normalisation would resolve into another path.
+PathSegmentStr = ParamKind(str, "a non-empty str other than '.' or '..'", allow_empty=False, refused=(".", ".."))
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,8 @@ class Endpoint(Generic[T]):
     error_model: Optional[Type[BaseModel]] = None
     error_models: Mapping[int, Type[BaseModel]] = field(default_factory=dict)
     auth: Tuple[str, ...] = ()
+    #: the media types the operation answers with, sent as ``Accept``.
+    accept: str = "application/json"
     # Whether sending the request twice has the effect of sending it once; decides what may be retried.
     idempotent: Optional[bool] = None
 

@@ -7,6 +7,7 @@ typed exception for its status.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -27,7 +28,7 @@ from sparkfly_client.exceptions import (
     ApiValueError,
     ResponseDecodeError,
 )
-from sparkfly_client.models._base import REVEAL_SECRETS
+from sparkfly_client.models._base import REVEAL_SECRETS, secret_values
 from sparkfly_client.rest import RESTClientObject, RESTResponse, TimeoutArg, to_urllib3_timeout
 
 __all__ = ["ApiClient", "RequestOptions"]
@@ -177,6 +178,8 @@ class ApiClient:
         if self.cookie:
             headers["Cookie"] = self.cookie
         model = endpoint.coerce_body(args)
+        if "Accept" not in self.default_headers:  # a client-wide Accept wins, a per-call one (_headers) too
+            headers["Accept"] = endpoint.accept
         body: Optional[bytes] = None
         if model is not None:
             body = model.model_dump_json(by_alias=True, exclude_unset=True, context=REVEAL_SECRETS).encode()
@@ -325,6 +328,7 @@ class ApiClient:
             url=request.url,
             attempts=attempts,
             note=note,
+            redact=_request_secrets(request),
         )
 
     # --- token authentication -------------------------------------------------------------------
@@ -350,6 +354,18 @@ class ApiClient:
 
 def _masked(headers: Mapping[str, str]) -> Dict[str, str]:
     return {k: ("***" if k.lower() in _auth.SECRET_HEADERS else v) for k, v in headers.items()}
+
+
+def _request_secrets(request: PreparedRequest) -> Tuple[str, ...]:
+    """What an error message must not show: the credentials the request carried (``Bearer <jwt>`` and
+    the bare ``<jwt>``) and its body's secret fields. Worked out only when an error needs them."""
+    credentials = [v for k, v in request.headers.items() if k.lower() in _auth.SECRET_HEADERS]
+    found = [*credentials, *(v.rpartition(" ")[2] for v in credentials)]
+    spec = request.endpoint.body
+    if spec is not None and request.body:
+        with contextlib.suppress(ValueError):  # not JSON the model reads back: no secret fields to find
+            found.extend(secret_values(spec.model.model_validate_json(request.body)))
+    return tuple(found)
 
 
 def _check_header(name: str, value: Any) -> None:

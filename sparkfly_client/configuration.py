@@ -118,11 +118,11 @@ class Configuration:
         return copy.deepcopy(cls.get_default())
 
     def get_api_key_with_prefix(self, identifier: str, alias: Optional[str] = None) -> Optional[str]:
-        """The key for a scheme with its prefix applied, or ``None`` when unset."""
+        """The key for a scheme with its prefix applied, or ``None`` when unset or empty."""
         key = self.api_key.get(identifier)
         if key is None and alias is not None:
             key = self.api_key.get(alias)
-        if key is None:
+        if not key:  # an empty key is no credential
             return None
         prefix = self.api_key_prefix.get(identifier)
         return f"{prefix} {key}" if prefix else key

@@ -6,7 +6,8 @@ status; failures before an answer arrives raise ``ApiTransportError`` subclasses
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional, Sequence, Type, Union
+import json
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Type, Union
 
 __all__ = [
     "OpenApiException",
@@ -34,6 +35,11 @@ PathType = Sequence[Union[str, int]]
 
 def _render_path(path_to_item: Optional[PathType]) -> str:
     return "".join(f"[{p!r}]" for p in path_to_item or ())
+
+
+def _spellings(secret: str) -> Tuple[str, ...]:
+    """How a secret can appear in a message: as is, JSON-escaped (a raw body), or repr-escaped (decoded data)."""
+    return secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], repr(secret)[1:-1]
 
 
 class OpenApiException(Exception):
@@ -95,8 +101,13 @@ class ApiException(OpenApiException):
         url: Optional[str] = None,
         attempts: int = 1,
         note: Optional[str] = None,
+        redact: Sequence[str] = (),
     ) -> None:
         self.status = status
+        # Credentials and passwords the request carried: a server that echoes one in its answer
+        # must not put it into this exception's message (``body`` keeps the raw text).
+        self._redact = tuple(sorted({form for secret in redact if secret for form in _spellings(secret)},
+                                    key=len, reverse=True))
         self.note = note
         self.reason = reason
         self.body = body
@@ -154,7 +165,10 @@ class ApiException(OpenApiException):
             lines.append(f"HTTP response body: {self.body}")
         if self.data is not None:
             lines.append(f"HTTP response data: {self.data!r}")
-        return "\n".join(lines) + "\n"
+        text = "\n".join(lines) + "\n"
+        for secret in self._redact:
+            text = text.replace(secret, "***")
+        return text
 
     @classmethod
     def for_status(cls, status: int) -> Type[ApiException]:

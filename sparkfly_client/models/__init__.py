@@ -14,8 +14,11 @@ _MODELS = {
     "CredentialInputRequest": "credential_input_request",
     "CredentialList": "credential_list",
     "CredentialResponse": "credential_response",
+    "CustomerCredential": "customer_credential",
+    "CustomerCredentialInput": "customer_credential_input",
     "InvalidField": "invalid_field",
     "Problem": "problem",
+    "ResourceLink": "resource_link",
     "ValidationProblem": "validation_problem",
 }
 MODEL_MODULES = {name: f"sparkfly_client.models.{module}" for name, module in _MODELS.items()}
@@ -33,6 +36,9 @@ if TYPE_CHECKING:
     from sparkfly_client.models.credential_input_request import CredentialInputRequest as CredentialInputRequest
     from sparkfly_client.models.credential_list import CredentialList as CredentialList
     from sparkfly_client.models.credential_response import CredentialResponse as CredentialResponse
+    from sparkfly_client.models.customer_credential import CustomerCredential as CustomerCredential
+    from sparkfly_client.models.customer_credential_input import CustomerCredentialInput as CustomerCredentialInput
     from sparkfly_client.models.invalid_field import InvalidField as InvalidField
     from sparkfly_client.models.problem import Problem as Problem
+    from sparkfly_client.models.resource_link import ResourceLink as ResourceLink
     from sparkfly_client.models.validation_problem import ValidationProblem as ValidationProblem

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import pprint
 from datetime import datetime, timezone
-from typing import Any, Dict, Optional, Type, TypeVar, Union
+from typing import Any, Dict, Iterator, Optional, Tuple, Type, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler
+from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, PlainSerializer, SecretStr, SerializationInfo
 from pydantic_core import PydanticCustomError, core_schema
 from typing_extensions import Annotated
 
-__all__ = ["SparkflyModel", "Timestamp"]
+__all__ = ["SparkflyModel", "Timestamp", "Secret", "MASKED", "secret_values"]
 
 ModelT = TypeVar("ModelT", bound="SparkflyModel")
 
 # Tells serializers to write secret fields in clear; only the request encoder passes it.
 REVEAL_SECRETS = {"reveal_secrets": True}
+#: What a secret field shows instead of its value.
+MASKED = "**********"
 
 
 class SparkflyModel(BaseModel):
@@ -62,7 +64,11 @@ class SparkflyModel(BaseModel):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SparkflyModel):
             return NotImplemented
-        return type(self) is type(other) and self.to_dict() == other.to_dict()
+        # Compared in clear: two models that differ only in a secret are not equal.
+        return type(self) is type(other) and self._revealed() == other._revealed()
+
+    def _revealed(self) -> Dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True, context=REVEAL_SECRETS)
 
     def __hash__(self) -> int:  # models are mutable; identity hashing as BaseModel would refuse
         return id(self)
@@ -111,3 +117,31 @@ def _isoformat(value: datetime) -> str:
 
 
 Timestamp = Annotated[datetime, _TimestampSchema]
+
+
+def _reveal_or_mask(value: SecretStr, info: SerializationInfo) -> str:
+    context = info.context
+    if isinstance(context, dict) and context.get("reveal_secrets"):
+        return value.get_secret_value()
+    return MASKED
+
+
+#: A write-only string such as a password: held as ``SecretStr`` (``repr``/``str`` show ``**********``),
+#: written as ``**********`` by ``to_dict()``/``to_json()``, and in clear only into a request body.
+Secret = Annotated[SecretStr, PlainSerializer(_reveal_or_mask, return_type=str, when_used="always")]
+
+
+def secret_values(value: Any) -> Tuple[str, ...]:
+    """The clear text of every secret field in a model, nested models and lists included."""
+    return tuple(_walk_secrets(value))
+
+
+def _walk_secrets(value: Any) -> Iterator[str]:
+    if isinstance(value, SecretStr):
+        yield value.get_secret_value()
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _walk_secrets(getattr(value, name))
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _walk_secrets(item)
