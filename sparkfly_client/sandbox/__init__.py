@@ -1,0 +1,32 @@
+"""A Sparkfly-compatible server that runs on this machine: for examples, tests and offline work.
+
+    from sparkfly_client.sandbox import Sandbox
+    with Sandbox() as sb:
+        with sb.api_client() as api_client:
+            ...
+
+or from a shell: ``python -m sparkfly_client.sandbox`` (serve) and ``python -m sparkfly_client.sandbox demo``
+(run every documented example against a fresh sandbox). ``import sparkfly_client`` never loads it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sparkfly_client._lazy import lazy_exports
+
+_EXPORTS = {
+    "Sandbox": "sparkfly_client.sandbox.server",
+    "RecordedRequest": "sparkfly_client.sandbox.server",
+    "DEFAULTS": "sparkfly_client.sandbox.server",
+    "Fault": "sparkfly_client.sandbox.faults",
+}
+__all__ = sorted(_EXPORTS)
+
+__getattr__ = lazy_exports(__name__, _EXPORTS, globals())
+
+if TYPE_CHECKING:
+    from sparkfly_client.sandbox.faults import Fault as Fault
+    from sparkfly_client.sandbox.server import DEFAULTS as DEFAULTS
+    from sparkfly_client.sandbox.server import RecordedRequest as RecordedRequest
+    from sparkfly_client.sandbox.server import Sandbox as Sandbox

@@ -1,0 +1,88 @@
+"""``python -m sparkfly_client.sandbox``: serve a sandbox; ``... demo``: run the documented examples against one."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+from sparkfly_client.sandbox.server import DEFAULTS, Sandbox
+from sparkfly_client.sandbox.state import DEMO_CHANNELS, DEMO_MEMBERS, DEMO_OFFERS, DEMO_STORES
+
+DEFAULT_PORT = 8056
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m sparkfly_client.sandbox",
+        description="A Sparkfly-compatible server on this machine. With 'demo': run every documented example "
+                    "against a fresh sandbox and exit non-zero if any fails.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free)")
+    parser.add_argument("--token", default=DEFAULTS["token"], help="the static X-Auth-Token accepted")
+    parser.add_argument("--identity", default=DEFAULTS["identity"], help="X-Auth-Identity that GET /auth accepts")
+    parser.add_argument("--key", default=DEFAULTS["key"], help="X-Auth-Key that GET /auth accepts")
+    parser.add_argument("--secret-key", default=DEFAULTS["secret_key"], help="REB-APIKEY of PUT /credentials/{id}")
+    parser.add_argument("--jwt", default=DEFAULTS["jwt"], help="Bearer JWT of PUT /credentials/{id}")
+    parser.add_argument("--token-ttl", type=float, default=24 * 3600.0, help="seconds a /auth token lasts")
+    commands = parser.add_subparsers(dest="command")
+    demo = commands.add_parser("demo", help="run every ```python example of README.md and docs/*.md")
+    demo.add_argument("--root", type=Path, default=None, help="the checkout holding README.md and docs/")
+    demo.add_argument("--verbose", "-v", action="store_true", help="show what failing examples printed")
+    return parser
+
+
+def serve(args: argparse.Namespace) -> int:
+    sandbox = Sandbox(args.host, args.port, token=args.token, identity=args.identity, key=args.key,
+                      secret_key=args.secret_key, jwt=args.jwt, token_ttl=args.token_ttl)
+    env = sandbox.environ()
+    offers = ", ".join(f"{o.id}{'' if o.active else ' (inactive)'}" for o in DEMO_OFFERS.values())
+    print(f"Sparkfly sandbox listening on {sandbox.url}  (Ctrl+C stops it)")
+    print("Credentials it accepts:")
+    print(f"  X-Auth-Token:   {sandbox.token}")
+    print(f"  GET /auth:      X-Auth-Identity: {sandbox.identity}  X-Auth-Key: {sandbox.key}"
+          f"  (tokens last {sandbox.token_ttl:g} s)")
+    print(f"  REB-APIKEY:     {sandbox.secret_key}")
+    print(f"  Authorization:  Bearer {sandbox.jwt}")
+    print("Demo data: members " + ", ".join(map(str, DEMO_MEMBERS)) + "; offers " + offers
+          + "; channels " + ", ".join(map(str, DEMO_CHANNELS)) + "; stores " + ", ".join(map(str, DEMO_STORES))
+          + "; credential 56")
+    print("Point the examples at it:")
+    print("  export " + " ".join(f"{k}={env[k]}" for k in ("SPARKFLY_HOST", "API_KEY", "SECRET_API_KEY",
+                                                              "ACCESS_TOKEN")), flush=True)
+    try:
+        sandbox.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+    return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    from sparkfly_client.sandbox.examples import default_root, find_examples, run_examples
+
+    root = args.root or default_root()
+    examples = find_examples(root)
+    if not examples:
+        print(f"no ```python examples found under {root} (README.md, docs/*.md); pass --root", file=sys.stderr)
+        return 2
+    print(f"Running {len(examples)} documented examples, each against a fresh sandbox:", flush=True)
+    results = run_examples(examples)
+    for result in results:
+        print(result.summary())
+        if args.verbose and not result.ok:
+            print("    " + (result.stdout + result.stderr).strip().replace("\n", "\n    "))
+    failed = sum(not result.ok for result in results)
+    print(f"{len(results) - failed} of {len(results)} examples ran" + (f"; {failed} FAILED" if failed else ""))
+    return 1 if failed else 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    return demo(args) if args.command == "demo" else serve(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

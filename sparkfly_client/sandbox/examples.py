@@ -1,0 +1,110 @@
+"""The documented examples: find every ```python block in README.md and docs/*.md and run it.
+
+Each example runs exactly as written, in its own interpreter, against its own fresh sandbox,
+with ``SPARKFLY_HOST``, ``API_KEY``, ``SECRET_API_KEY`` and ``ACCESS_TOKEN`` pointing at it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, List, Optional, Sequence
+
+from sparkfly_client.sandbox.server import Sandbox
+
+__all__ = ["Example", "ExampleResult", "find_examples", "run_example", "run_examples", "default_root"]
+
+FAILURE_MARKER = "Exception when calling"
+_FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.DOTALL | re.MULTILINE)
+_ANY_FENCE = re.compile(r"^```.*?^```[ \t]*$", re.DOTALL | re.MULTILINE)
+_HEADING = re.compile(r"^#+[ \t]+(.+?)[ \t]*$", re.MULTILINE)
+_GENERIC_HEADINGS = frozenset({"Example", "Properties"})
+
+
+@dataclass(frozen=True)
+class Example:
+    source: str  # the document, relative to the root
+    line: int  # the line of the opening fence
+    title: str  # the heading the example sits under
+    code: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.source}:{self.line} {self.title}"
+
+
+@dataclass(frozen=True)
+class ExampleResult:
+    example: Example
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and bool(self.stdout.strip()) and FAILURE_MARKER not in self.stdout
+
+    def summary(self) -> str:
+        """One line: verdict, example, and the first line it printed (or what went wrong)."""
+        if self.ok:
+            said = " ".join(line.strip() for line in self.stdout.splitlines() if line.strip())
+        else:
+            said = next((line for line in self.stdout.splitlines() if FAILURE_MARKER in line), "") or (
+                self.stderr.strip().splitlines() or [f"exit status {self.returncode}, printed nothing"])[-1]
+        said = said.strip()
+        return f"{'ok  ' if self.ok else 'FAIL'}  {self.example.label}: {said[:100]}"
+
+
+def default_root() -> Path:
+    """The checkout holding README.md and docs/: the one this package was installed from, else the cwd."""
+    checkout = Path(__file__).resolve().parents[2]
+    return checkout if (checkout / "README.md").is_file() and (checkout / "docs").is_dir() else Path.cwd()
+
+
+def find_examples(root: Path) -> List[Example]:
+    documents = [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+    return [example for document in documents if document.is_file() for example in _examples_in(document, root)]
+
+
+def _examples_in(document: Path, root: Path) -> Iterator[Example]:
+    text = document.read_text(encoding="utf-8")
+    # Headings are looked for outside code blocks: a "# comment" in one is not a heading.
+    prose = _ANY_FENCE.sub(lambda fence: re.sub(r"[^\n]", " ", fence.group()), text)
+    for block in _FENCE.finditer(text):
+        # The nearest heading that names something ("### Example" names nothing).
+        headings = [h.strip("*` ") for h in _HEADING.findall(prose, 0, block.start()) if h not in _GENERIC_HEADINGS]
+        title = headings[-1] if headings else document.stem
+        yield Example(document.relative_to(root).as_posix(), text.count("\n", 0, block.start()) + 1, title,
+                      block.group(1))
+
+
+def run_example(example: Example, sandbox: Sandbox, timeout: float = 60.0) -> ExampleResult:
+    """Run one example as written, saved as a file in an empty directory, in a fresh interpreter
+    pointed at ``sandbox``."""
+    env = {**os.environ, **sandbox.environ(), "PYTHONUNBUFFERED": "1"}
+    with tempfile.TemporaryDirectory(prefix="sparkfly-example-") as directory:
+        script = Path(directory) / "example.py"
+        script.write_text(example.code, encoding="utf-8")
+        try:
+            done = subprocess.run([sys.executable, str(script)], cwd=directory, env=env, capture_output=True,
+                                  text=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            return ExampleResult(example, -1, "", f"did not finish within {timeout:.0f} s")
+    return ExampleResult(example, done.returncode, done.stdout, done.stderr)
+
+
+def run_examples(examples: Sequence[Example], workers: Optional[int] = None) -> List[ExampleResult]:
+    """Run each example against its own fresh sandbox, a few at a time; results in the given order."""
+
+    def run_fresh(example: Example) -> ExampleResult:
+        with Sandbox() as sandbox:
+            return run_example(example, sandbox)
+
+    with ThreadPoolExecutor(max_workers=workers or min(4, os.cpu_count() or 1)) as pool:
+        return list(pool.map(run_fresh, examples))

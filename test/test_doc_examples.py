@@ -1,0 +1,49 @@
+"""Every ```python block of README.md and docs/*.md runs as written against a fresh sandbox."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sparkfly_client.sandbox import Sandbox
+from sparkfly_client.sandbox.examples import FAILURE_MARKER, Example, find_examples, run_example
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = find_examples(ROOT)
+
+
+def test_examples_are_found_in_every_document() -> None:
+    sources = {example.source for example in EXAMPLES}
+    assert {"README.md", "docs/CredentialsApi.md", "docs/Sandbox.md"} <= sources
+    assert sources == {"README.md", *(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.md")
+                                      if "```python" in p.read_text(encoding="utf-8"))}
+    assert sum(example.source == "docs/CredentialsApi.md" for example in EXAMPLES) >= 9
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[example.label for example in EXAMPLES])
+def test_example_runs_against_a_fresh_sandbox(example: Example, sparkfly_sandbox: Sandbox) -> None:
+    result = run_example(example, sparkfly_sandbox)
+    printed = result.stdout + result.stderr
+    assert result.returncode == 0, printed
+    assert result.stdout.strip(), "the example printed nothing"
+    assert FAILURE_MARKER not in result.stdout, printed
+    assert result.ok
+
+
+def test_demo_reports_each_example_and_fails_when_one_fails(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "README.md").write_text(
+        "# Demo\n\n```python\n# a comment, not a heading\nprint('fine')\n```\n\n## Broken\n\n```python\n"
+        "print('Exception when calling CredentialsApi->get_credential: boom\\n')\n```\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run([sys.executable, "-m", "sparkfly_client.sandbox", "demo", "--root", str(tmp_path)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[1] == "ok    README.md:3 Demo: fine"
+    assert lines[2].startswith("FAIL  README.md:10 Broken: Exception when calling CredentialsApi->get_credential")
+    assert lines[-1] == "1 of 2 examples ran; 1 FAILED"
