@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Union
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
 class FloorCredential(BaseModel):
@@ -61,3 +61,18 @@ class FloorCredentialInput(BaseModel):
 class FloorCredentialInputRequest(BaseModel):
     credential: Optional[FloorCredentialInput] = None
     printable: Optional[bool] = None
+
+
+# The same, keeping unknown fields as the SDK's response models do: shows what that behaviour costs.
+class KeepingCredential(FloorCredential):
+    model_config = ConfigDict(extra="allow")
+
+
+class KeepingCredentialResponse(FloorCredentialResponse):
+    model_config = ConfigDict(extra="allow")
+    credential: Optional[KeepingCredential] = None
+
+
+class KeepingCredentialList(FloorCredentialList):
+    model_config = ConfigDict(extra="allow")
+    credentials: Optional[List[KeepingCredentialResponse]] = None

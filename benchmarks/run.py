@@ -50,6 +50,8 @@ from floor_models import (  # noqa: E402
     FloorCredentialInputRequest,
     FloorCredentialList,
     FloorCredentialResponse,
+    KeepingCredentialList,
+    KeepingCredentialResponse,
 )
 from server import ServerProcess, canned_server  # noqa: E402
 
@@ -59,6 +61,7 @@ TOKEN = "bench-token"
 CREDENTIAL_ID = 56
 OPERATIONS = ("get_credential", "create_credential", "get_credentials")
 FLOOR = "floor"
+FLOOR_KEEPING = "floor, unknown fields kept"
 SDK = "sparkfly_client"
 GENERATED = "openapi-generator"
 GENERATED_PACKAGE = "sparkfly_generated"
@@ -118,14 +121,17 @@ def json_client(url: str) -> Client:
     return Client("urllib3+json", calls, pool.clear)
 
 
-def floor_client(url: str) -> Client:
-    def encode() -> bytes:
-        request = FloorCredentialInputRequest(credential=FloorCredentialInput(member_id=56, offer_id=56, channel_id=56))
-        return request.model_dump_json(exclude_unset=True).encode()
+def floor_request_body() -> bytes:
+    request = FloorCredentialInputRequest(credential=FloorCredentialInput(member_id=56, offer_id=56, channel_id=56))
+    return request.model_dump_json(exclude_unset=True).encode()
 
-    calls, pool = _urllib3_calls(url, FloorCredentialResponse.model_validate_json,
-                                 FloorCredentialList.model_validate_json, encode)
-    return Client(FLOOR, calls, pool.clear)
+
+def floor_client(url: str, keep_unknown_fields: bool = False) -> Client:
+    """The floor; with ``keep_unknown_fields`` its response models keep unknown fields, as the SDK's do."""
+    one, many = (KeepingCredentialResponse, KeepingCredentialList) if keep_unknown_fields \
+        else (FloorCredentialResponse, FloorCredentialList)
+    calls, pool = _urllib3_calls(url, one.model_validate_json, many.model_validate_json, floor_request_body)
+    return Client(FLOOR_KEEPING if keep_unknown_fields else FLOOR, calls, pool.clear)
 
 
 def default_spec() -> Path:
@@ -357,7 +363,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     plan = {  # operation: (warm-up calls, calls per batch)
         "get_credential": (200, max(1, int(1000 * args.scale))),
         "create_credential": (200, max(1, int(1000 * args.scale))),
-        "get_credentials": (5, max(1, int(25 * args.scale))),
+        "get_credentials": (5, max(1, int(40 * args.scale))),
     }
     print("# sparkfly_client benchmark\n")
     print(f"Machine: {machine_line()}.  ")
@@ -367,7 +373,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     with tempfile.TemporaryDirectory(prefix="sparkfly-bench-") as workdir, canned_server() as server:
         generated_dir, generated_note = (None, "skipped (--no-generated)") if args.no_generated \
             else generate_client(Path(workdir), args.spec.resolve())
-        clients = [sdk_client(server.url), json_client(server.url), floor_client(server.url)]
+        clients = [sdk_client(server.url), json_client(server.url), floor_client(server.url),
+                   floor_client(server.url, keep_unknown_fields=True)]
         if generated_dir is not None:
             clients.append(generated_client(server.url, generated_dir))
         check_results(clients)
