@@ -364,3 +364,15 @@ def test_ids_that_are_not_positive_int64_are_refused_cleanly(sparkfly_sandbox: S
     assert raw(sparkfly_sandbox, "GET", f"/v1.0/credentials/{quote(value)}", headers=headers).status == 404
     listed = raw(sparkfly_sandbox, "GET", f"/v1.0/credentials?member_id={quote(value)}", headers=headers)
     assert listed.status == 400 and listed.json()["error"] == "member_id must be a positive 64-bit integer"
+
+
+def test_upsert_resource_enforces_its_rate_limit() -> None:
+    with Sandbox(rate_limit=2, rate_window=600) as sandbox:
+        headers = {"REB-APIKEY": sandbox.secret_key}
+        answers = [raw(sandbox, "PUT", "/credentials/cus_crd_56", UPSERT, headers) for _ in range(3)]
+        assert [a.status for a in answers] == [201, 200, 429]
+        assert [a.headers["Rate-Limit-Remaining"] for a in answers] == ["1", "0", "0"]
+        limited = answers[2]
+        assert limited.json()["title"] == "Rate Limit Exceeded" and 590 <= int(limited.headers["Retry-After"]) <= 600
+        assert limited.headers["Content-Type"] == "application/problem+json"
+        assert raw(sandbox, "GET", "/v1.0/credentials/56", headers={"X-Auth-Token": sandbox.token}).status == 200

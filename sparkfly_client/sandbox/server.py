@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import secrets
 import socket
@@ -442,11 +443,13 @@ class Sandbox:
                 raise SparkflyError(404, "Not Found", f"No route for {request.method} {request.path}")
             request.params = params
             self._authorize(route.family, request)
+            if route.family == CUSTOMER:
+                self._count_against_rate_limit()
             reply = route.handler(self, request)
         except HttpError as error:
             reply = Reply(error.status, error.body, dict(error.headers), error.content_type)
-        if request.family == CUSTOMER and route is not None:
-            reply.headers.update(self._rate_limit_headers())
+        if route is not None and route.family == CUSTOMER:
+            reply.headers = {**self._rate_limit_headers(), **reply.headers}
         return reply if is_control else self._record(request, reply)
 
     def _match(self, method: str, path: str) -> Tuple[Optional[Route], Dict[str, str], List[str]]:
@@ -477,14 +480,25 @@ class Sandbox:
         error = _default_error(fault.status, family)
         return Reply(fault.status, error.body, dict(fault.headers), error.content_type)
 
-    def _rate_limit_headers(self) -> Dict[str, str]:
+    def _count_against_rate_limit(self) -> None:
+        """One more call in the current window of the upsert resource; 429 once the window is used up."""
         with self._lock:
             now = time.monotonic()
             if now - self._window_start >= self.rate_window:
                 self._window_start, self._window_count = now, 0
             self._window_count += 1
+            exceeded = self._window_count > self.rate_limit
+            wait = self.rate_window - (now - self._window_start)
+        if exceeded:
+            error = ProblemError(429, "Rate Limit Exceeded", "A request cannot be executed because the user has "
+                                 "sent too many requests within a certain period of time")
+            error.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+            raise error
+
+    def _rate_limit_headers(self) -> Dict[str, str]:
+        with self._lock:
             remaining = max(self.rate_limit - self._window_count, 0)
-            reset_at = time.time() + self.rate_window - (now - self._window_start)
+            reset_at = time.time() + self.rate_window - (time.monotonic() - self._window_start)
         return {"Rate-Limit-Limit": str(self.rate_limit), "Rate-Limit-Remaining": str(remaining),
                 "Rate-Limit-Reset": formatdate(reset_at, usegmt=True)}
 
