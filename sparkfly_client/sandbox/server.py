@@ -10,11 +10,12 @@ import socket
 import threading
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from sparkfly_client.sandbox.faults import Fault, FaultQueue
@@ -240,6 +241,7 @@ ROUTES: Tuple[Route, ...] = (
 )
 
 CONTROL_PREFIX = "/__sandbox/"
+REQUEST_LOG_SIZE = 10_000
 
 
 class MethodNotAllowed(HttpError):
@@ -305,7 +307,8 @@ class Sandbox:
         self.faults = FaultQueue()
         self._lock = threading.Lock()
         self._issued: Dict[str, float] = {}
-        self._requests: List[RecordedRequest] = []
+        # Bounded, so a sandbox left running for days does not grow without end.
+        self._requests: Deque[RecordedRequest] = deque(maxlen=REQUEST_LOG_SIZE)
         self._window_start, self._window_count = time.monotonic(), 0
         self._server = ThreadingHTTPServer((host, port), _handler_class(self), bind_and_activate=True)
         self._server.daemon_threads = True
@@ -370,7 +373,7 @@ class Sandbox:
 
     @property
     def requests(self) -> List[RecordedRequest]:
-        """Every API request served since start or the last :meth:`reset` (control calls excluded)."""
+        """The API requests served since start or the last :meth:`reset` (the latest 10 000; control calls excluded)."""
         with self._lock:
             return list(self._requests)
 
@@ -384,7 +387,9 @@ class Sandbox:
     def issue_token(self) -> str:
         token = "sbx_" + secrets.token_hex(16)
         with self._lock:
-            self._issued[token] = time.monotonic() + self.token_ttl
+            now = time.monotonic()
+            self._issued = {kept: expiry for kept, expiry in self._issued.items() if expiry > now}
+            self._issued[token] = now + self.token_ttl
         return token
 
     def accepts_token(self, token: Optional[str]) -> bool:
