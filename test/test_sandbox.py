@@ -90,6 +90,9 @@ def test_create_with_no_body_needs_a_member(sparkfly_sandbox: Sandbox) -> None:
     broken = urllib3.request("POST", sparkfly_sandbox.url + "/v1.0/credentials", body=b"{not json",
                              headers={"X-Auth-Token": sparkfly_sandbox.token, "Content-Type": "application/json"})
     assert broken.status == 400 and broken.json()["error"] == "Error parsing request"
+    null = urllib3.request("PUT", sparkfly_sandbox.url + "/v1.0/credentials/56", body=b"null",
+                           headers={"X-Auth-Token": sparkfly_sandbox.token, "Content-Type": "application/json"})
+    assert null.status == 400 and null.json()["message"] == "The body must be a JSON object, not null"
 
 
 def test_eligibility(api: sparkfly_client.CredentialsApi) -> None:

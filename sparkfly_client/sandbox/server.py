@@ -55,15 +55,22 @@ class Request:
         return self.headers.get(name.lower())
 
     def json(self) -> Any:
+        """The body's JSON value; ``None`` when there is no body (a body of ``null`` is refused)."""
         if not self.body:
             return None
         try:
-            return json.loads(self.body)
+            value = json.loads(self.body)
         except ValueError:
-            if self.family == CUSTOMER:
-                raise ProblemError(422, "Invalid data was sent", "The body is not valid JSON.",
-                                   [{"field": "body", "message": "must be valid JSON"}]) from None
-            raise SparkflyError(400, "Error parsing request", "The body is not valid JSON") from None
+            raise self._invalid_body("must be valid JSON") from None
+        if value is None:
+            raise self._invalid_body("must be a JSON object, not null")
+        return value
+
+    def _invalid_body(self, problem: str) -> HttpError:
+        if self.family == CUSTOMER:
+            return ProblemError(422, "Invalid data was sent", f"The body {problem}.",
+                                [{"field": "body", "message": problem}])
+        return SparkflyError(400, "Error parsing request", f"The body {problem}")
 
     def int_param(self, name: str) -> int:
         """A path id; one that is not a positive integer names no credential."""
