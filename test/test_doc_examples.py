@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +32,22 @@ def test_example_runs_against_a_fresh_sandbox(example: Example, sparkfly_sandbox
     assert result.stdout.strip(), "the example printed nothing"
     assert FAILURE_MARKER not in result.stdout, printed
     assert result.ok
+
+
+RUNTIME_PACKAGES = {"sparkfly_client", "urllib3", "pydantic", "pydantic_core", "dateutil", "typing_extensions"}
+
+
+@pytest.mark.skipif(sys.version_info < (3, 10), reason="sys.stdlib_module_names is new in 3.10")
+@pytest.mark.parametrize("example", EXAMPLES, ids=[example.label for example in EXAMPLES])
+def test_example_needs_only_the_runtime_dependencies(example: Example) -> None:
+    """The README's main command installs the package alone: no example may need a test tool."""
+    imported = set()
+    for node in ast.walk(ast.parse(example.code)):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            imported.add(node.module.split(".")[0])
+    assert imported - set(sys.stdlib_module_names) - RUNTIME_PACKAGES == set()
 
 
 def test_demo_reports_each_example_and_fails_when_one_fails(tmp_path: Path) -> None:

@@ -85,3 +85,14 @@ def test_real_world_credential_fields(document: Dict[str, Any]) -> None:
     for name in ("status", "offer_id", "redeemed_at", "voided_at"):
         assert credential[name]["nullable"] is True
     assert credential["annotations"]["type"] == "object"
+
+
+def test_links_from_create_name_real_operations(document: Dict[str, Any]) -> None:
+    operation_ids = {operation["operationId"] for item in document["paths"].values()
+                     for operation in item.values() if isinstance(operation, dict) and "operationId" in operation}
+    create = document["paths"]["/v1.0/credentials"]["post"]["responses"]["201"]
+    links = [document["components"]["links"][link["$ref"].rsplit("/", 1)[-1]] for link in create["links"].values()]
+    assert {link["operationId"] for link in links} == {
+        "get_credential", "update_credential", "redeem_credential", "void_credential", "delete_credential"}
+    assert {link["operationId"] for link in links} <= operation_ids
+    assert all(link["parameters"] == {"credential_id": "$response.body#/credential/id"} for link in links)

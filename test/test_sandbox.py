@@ -90,6 +90,9 @@ def test_create_with_no_body_needs_a_member(sparkfly_sandbox: Sandbox) -> None:
     broken = urllib3.request("POST", sparkfly_sandbox.url + "/v1.0/credentials", body=b"{not json",
                              headers={"X-Auth-Token": sparkfly_sandbox.token, "Content-Type": "application/json"})
     assert broken.status == 400 and broken.json()["error"] == "Error parsing request"
+    null = urllib3.request("PUT", sparkfly_sandbox.url + "/v1.0/credentials/56", body=b"null",
+                           headers={"X-Auth-Token": sparkfly_sandbox.token, "Content-Type": "application/json"})
+    assert null.status == 400 and null.json()["message"] == "The body must be a JSON object, not null"
 
 
 def test_eligibility(api: sparkfly_client.CredentialsApi) -> None:
@@ -364,3 +367,15 @@ def test_ids_that_are_not_positive_int64_are_refused_cleanly(sparkfly_sandbox: S
     assert raw(sparkfly_sandbox, "GET", f"/v1.0/credentials/{quote(value)}", headers=headers).status == 404
     listed = raw(sparkfly_sandbox, "GET", f"/v1.0/credentials?member_id={quote(value)}", headers=headers)
     assert listed.status == 400 and listed.json()["error"] == "member_id must be a positive 64-bit integer"
+
+
+def test_upsert_resource_enforces_its_rate_limit() -> None:
+    with Sandbox(rate_limit=2, rate_window=600) as sandbox:
+        headers = {"REB-APIKEY": sandbox.secret_key}
+        answers = [raw(sandbox, "PUT", "/credentials/cus_crd_56", UPSERT, headers) for _ in range(3)]
+        assert [a.status for a in answers] == [201, 200, 429]
+        assert [a.headers["Rate-Limit-Remaining"] for a in answers] == ["1", "0", "0"]
+        limited = answers[2]
+        assert limited.json()["title"] == "Rate Limit Exceeded" and 590 <= int(limited.headers["Retry-After"]) <= 600
+        assert limited.headers["Content-Type"] == "application/problem+json"
+        assert raw(sandbox, "GET", "/v1.0/credentials/56", headers={"X-Auth-Token": sandbox.token}).status == 200

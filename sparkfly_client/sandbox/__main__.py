@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
 
 from sparkfly_client.sandbox.server import DEFAULTS, Sandbox
 from sparkfly_client.sandbox.state import DEMO_CHANNELS, DEMO_MEMBERS, DEMO_OFFERS, DEMO_STORES
@@ -33,9 +33,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _credential_settings(args: argparse.Namespace) -> Dict[str, Any]:
+    return {"token": args.token, "identity": args.identity, "key": args.key, "secret_key": args.secret_key,
+            "jwt": args.jwt, "token_ttl": args.token_ttl}
+
+
 def serve(args: argparse.Namespace) -> int:
-    sandbox = Sandbox(args.host, args.port, token=args.token, identity=args.identity, key=args.key,
-                      secret_key=args.secret_key, jwt=args.jwt, token_ttl=args.token_ttl)
+    sandbox = Sandbox(args.host, args.port, **_credential_settings(args))
     env = sandbox.environ()
     offers = ", ".join(f"{o.id}{'' if o.active else ' (inactive)'}" for o in DEMO_OFFERS.values())
     print(f"Sparkfly sandbox listening on {sandbox.url}  (Ctrl+C stops it)")
@@ -69,7 +73,7 @@ def demo(args: argparse.Namespace) -> int:
         print(f"no ```python examples found under {root} (README.md, docs/*.md); pass --root", file=sys.stderr)
         return 2
     print(f"Running {len(examples)} documented examples, each against a fresh sandbox:", flush=True)
-    results = run_examples(examples)
+    results = run_examples(examples, sandbox_settings=_credential_settings(args))
     for result in results:
         print(result.summary())
         if args.verbose and not result.ok:

@@ -14,7 +14,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List, Optional, Sequence
+from typing import Any, Iterator, List, Mapping, Optional, Sequence
 
 from sparkfly_client.sandbox.server import Sandbox
 
@@ -99,11 +99,13 @@ def run_example(example: Example, sandbox: Sandbox, timeout: float = 60.0) -> Ex
     return ExampleResult(example, done.returncode, done.stdout, done.stderr)
 
 
-def run_examples(examples: Sequence[Example], workers: Optional[int] = None) -> List[ExampleResult]:
-    """Run each example against its own fresh sandbox, a few at a time; results in the given order."""
+def run_examples(examples: Sequence[Example], workers: Optional[int] = None,
+                 sandbox_settings: Optional[Mapping[str, Any]] = None) -> List[ExampleResult]:
+    """Run each example against its own fresh sandbox (``Sandbox(**sandbox_settings)`` on a free port),
+    a few at a time; results in the given order."""
 
     def run_fresh(example: Example) -> ExampleResult:
-        with Sandbox() as sandbox:
+        with Sandbox(**(sandbox_settings or {})) as sandbox:
             return run_example(example, sandbox)
 
     with ThreadPoolExecutor(max_workers=workers or min(4, os.cpu_count() or 1)) as pool:

@@ -20,8 +20,8 @@ class Fault:
       then handled normally, so it is simply slow.
     - ``drop``: read the request, then close the connection without answering.
 
-    ``method`` and ``path`` narrow which requests match; ``path`` is a shell-style pattern
-    (``/v1.0/credentials/*``). ``None`` matches everything.
+    ``method`` and ``path`` narrow which requests match; ``path`` is a shell-style pattern whose ``*``
+    also spans ``/`` (``/v1.0/credentials/*`` matches ``/v1.0/credentials/56/redeem``). ``None`` matches everything.
     """
 
     status: Optional[int] = None

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import secrets
 import socket
 import threading
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from sparkfly_client.sandbox.faults import Fault, FaultQueue
@@ -53,15 +55,22 @@ class Request:
         return self.headers.get(name.lower())
 
     def json(self) -> Any:
+        """The body's JSON value; ``None`` when there is no body (a body of ``null`` is refused)."""
         if not self.body:
             return None
         try:
-            return json.loads(self.body)
+            value = json.loads(self.body)
         except ValueError:
-            if self.family == CUSTOMER:
-                raise ProblemError(422, "Invalid data was sent", "The body is not valid JSON.",
-                                   [{"field": "body", "message": "must be valid JSON"}]) from None
-            raise SparkflyError(400, "Error parsing request", "The body is not valid JSON") from None
+            raise self._invalid_body("must be valid JSON") from None
+        if value is None:
+            raise self._invalid_body("must be a JSON object, not null")
+        return value
+
+    def _invalid_body(self, problem: str) -> HttpError:
+        if self.family == CUSTOMER:
+            return ProblemError(422, "Invalid data was sent", f"The body {problem}.",
+                                [{"field": "body", "message": problem}])
+        return SparkflyError(400, "Error parsing request", f"The body {problem}")
 
     def int_param(self, name: str) -> int:
         """A path id; one that is not a positive integer names no credential."""
@@ -239,6 +248,7 @@ ROUTES: Tuple[Route, ...] = (
 )
 
 CONTROL_PREFIX = "/__sandbox/"
+REQUEST_LOG_SIZE = 10_000
 
 
 class MethodNotAllowed(HttpError):
@@ -304,7 +314,8 @@ class Sandbox:
         self.faults = FaultQueue()
         self._lock = threading.Lock()
         self._issued: Dict[str, float] = {}
-        self._requests: List[RecordedRequest] = []
+        # Bounded, so a sandbox left running for days does not grow without end.
+        self._requests: Deque[RecordedRequest] = deque(maxlen=REQUEST_LOG_SIZE)
         self._window_start, self._window_count = time.monotonic(), 0
         self._server = ThreadingHTTPServer((host, port), _handler_class(self), bind_and_activate=True)
         self._server.daemon_threads = True
@@ -369,7 +380,7 @@ class Sandbox:
 
     @property
     def requests(self) -> List[RecordedRequest]:
-        """Every API request served since start or the last :meth:`reset` (control calls excluded)."""
+        """The API requests served since start or the last :meth:`reset` (the latest 10 000; control calls excluded)."""
         with self._lock:
             return list(self._requests)
 
@@ -383,7 +394,9 @@ class Sandbox:
     def issue_token(self) -> str:
         token = "sbx_" + secrets.token_hex(16)
         with self._lock:
-            self._issued[token] = time.monotonic() + self.token_ttl
+            now = time.monotonic()
+            self._issued = {kept: expiry for kept, expiry in self._issued.items() if expiry > now}
+            self._issued[token] = now + self.token_ttl
         return token
 
     def accepts_token(self, token: Optional[str]) -> bool:
@@ -442,11 +455,13 @@ class Sandbox:
                 raise SparkflyError(404, "Not Found", f"No route for {request.method} {request.path}")
             request.params = params
             self._authorize(route.family, request)
+            if route.family == CUSTOMER:
+                self._count_against_rate_limit()
             reply = route.handler(self, request)
         except HttpError as error:
             reply = Reply(error.status, error.body, dict(error.headers), error.content_type)
-        if request.family == CUSTOMER and route is not None:
-            reply.headers.update(self._rate_limit_headers())
+        if route is not None and route.family == CUSTOMER:
+            reply.headers = {**self._rate_limit_headers(), **reply.headers}
         return reply if is_control else self._record(request, reply)
 
     def _match(self, method: str, path: str) -> Tuple[Optional[Route], Dict[str, str], List[str]]:
@@ -477,14 +492,25 @@ class Sandbox:
         error = _default_error(fault.status, family)
         return Reply(fault.status, error.body, dict(fault.headers), error.content_type)
 
-    def _rate_limit_headers(self) -> Dict[str, str]:
+    def _count_against_rate_limit(self) -> None:
+        """One more call in the current window of the upsert resource; 429 once the window is used up."""
         with self._lock:
             now = time.monotonic()
             if now - self._window_start >= self.rate_window:
                 self._window_start, self._window_count = now, 0
             self._window_count += 1
+            exceeded = self._window_count > self.rate_limit
+            wait = self.rate_window - (now - self._window_start)
+        if exceeded:
+            error = ProblemError(429, "Rate Limit Exceeded", "A request cannot be executed because the user has "
+                                 "sent too many requests within a certain period of time")
+            error.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+            raise error
+
+    def _rate_limit_headers(self) -> Dict[str, str]:
+        with self._lock:
             remaining = max(self.rate_limit - self._window_count, 0)
-            reset_at = time.time() + self.rate_window - (now - self._window_start)
+            reset_at = time.time() + self.rate_window - (time.monotonic() - self._window_start)
         return {"Rate-Limit-Limit": str(self.rate_limit), "Rate-Limit-Remaining": str(remaining),
                 "Rate-Limit-Reset": formatdate(reset_at, usegmt=True)}
 
