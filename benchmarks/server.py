@@ -8,7 +8,7 @@ doing real work. Run on its own it prints ``URL <url>`` once listening (port 0 p
 Routes (any X-Auth-Token is accepted):
     GET  /v1.0/credentials/{id}   200 one CredentialResponse (small body)
     POST /v1.0/credentials        201 one CredentialResponse
-    GET  /v1.0/credentials?...    200 a CredentialList of ``--list-size`` credentials (about 400 bytes each)
+    GET  /v1.0/credentials?...    200 a CredentialList of ``--list-size`` credentials (about 460 bytes each)
 """
 
 from __future__ import annotations
