@@ -105,7 +105,9 @@ class Endpoint(Generic[T]):
             if value is None:
                 raise ApiValueError(f"Missing the required parameter '{param.name}' when calling {self.operation_id}")
             param.kind.check(param.name, value)
-            path = path.replace("{" + param.name + "}", quote(str(value), safe=""))
+            # An int (the usual id) is digits only: nothing to percent-encode.
+            segment = str(value) if type(value) is int else quote(str(value), safe="")
+            path = path.replace("{" + param.name + "}", segment)
         return path
 
     def render_query(self, args: Mapping[str, Any]) -> Tuple[Tuple[str, str], ...]:

@@ -12,7 +12,7 @@ import logging
 import re
 import threading
 import time
-from typing import Any, Dict, Mapping, Optional, Tuple, TypeVar, Union, cast
+from typing import Any, Callable, Dict, Generic, Mapping, Optional, Tuple, TypeVar, Union, cast
 
 from pydantic import BaseModel, ValidationError
 from typing_extensions import TypedDict
@@ -34,6 +34,7 @@ from sparkfly_client.rest import RESTClientObject, RESTResponse, TimeoutArg, to_
 __all__ = ["ApiClient", "RequestOptions"]
 
 T = TypeVar("T")
+S = TypeVar("S")
 logger = logging.getLogger("sparkfly_client")
 
 
@@ -100,6 +101,10 @@ class ApiClient:
         self.cookie = cookie
         self.rest_client = RESTClientObject(self.configuration)
         self._tokens: Optional[_auth.TokenSource] = None
+        # Derived once and reused until what they are made of changes (see _common_headers, _derived).
+        self._common: Tuple[Any, Dict[str, str]] = (None, {})
+        self._timeout = _Derived(to_urllib3_timeout)
+        self._retry_policy = _Derived(RetryPolicy.from_value)
         if self.configuration.auth_identity and self.configuration.auth_key:
             self._tokens = _auth.TokenSource(self._fetch_token, self.configuration.token_ttl)
 
@@ -158,8 +163,8 @@ class ApiClient:
 
     def prepare(self, endpoint: Endpoint[Any], args: Mapping[str, Any], options: Mapping[str, Any]) -> PreparedRequest:
         """Check every argument and option and encode the request. Raises before anything is sent."""
-        unknown = set(options) - _OPTION_NAMES
-        if unknown:
+        if options and not _OPTION_NAMES.issuperset(options):
+            unknown = set(options) - _OPTION_NAMES
             raise ApiValueError(f"{endpoint.operation_id} got unexpected option(s): {', '.join(sorted(unknown))}")
         config = self.configuration
         base = config.get_host_from_settings(options.get("_host_index")).rstrip("/")
@@ -173,29 +178,41 @@ class ApiClient:
 
             url += "?" + urlencode(query)
 
-        headers = {"Accept": "application/json", "User-Agent": config.user_agent}
-        headers.update(self.default_headers)
-        if self.cookie:
-            headers["Cookie"] = self.cookie
+        headers = self._common_headers()
         model = endpoint.coerce_body(args)
         if "Accept" not in self.default_headers:  # a client-wide Accept wins, a per-call one (_headers) too
             headers["Accept"] = endpoint.accept
         body: Optional[bytes] = None
         if model is not None:
             body = model.model_dump_json(by_alias=True, exclude_unset=True, context=REVEAL_SECRETS).encode()
-            headers["Content-Type"] = options.get("_content_type") or "application/json"
+            content_type = options.get("_content_type") or "application/json"
+            _check_header("Content-Type", content_type)
+            headers["Content-Type"] = content_type
         extra = options.get("_headers")
         if extra:
             for name, value in extra.items():
                 _check_header(name, value)
             headers.update(extra)
-        for name, value in headers.items():
-            _check_header(name, value)
 
         auth_scheme = self._choose_auth(endpoint, headers, options.get("_request_auth"))
         timeout_arg = options.get("_request_timeout")
-        timeout = to_urllib3_timeout(config.timeout if timeout_arg is None else timeout_arg)
+        timeout = self._timeout.get(config.timeout) if timeout_arg is None else to_urllib3_timeout(timeout_arg)
         return PreparedRequest(endpoint, url, headers, body, timeout, auth_scheme)
+
+    def _common_headers(self) -> Dict[str, str]:
+        """A fresh copy of the headers every call carries; built and checked again only when the
+        user agent, the cookie or the default headers have changed since the last call."""
+        key = (self.configuration.user_agent, self.cookie, tuple(self.default_headers.items()))
+        built_for, headers = self._common
+        if key != built_for:
+            headers = {"Accept": "application/json", "User-Agent": self.configuration.user_agent}
+            headers.update(self.default_headers)
+            if self.cookie:
+                headers["Cookie"] = self.cookie
+            for name, value in headers.items():
+                _check_header(name, value)
+            self._common = (key, headers)  # one assignment: other threads see the old pair or the new
+        return dict(headers)
 
     def _choose_auth(self, endpoint: Endpoint[Any], headers: Dict[str, str],
                      request_auth: Optional[Mapping[str, Any]]) -> Optional[str]:
@@ -224,7 +241,8 @@ class ApiClient:
     def send(self, request: PreparedRequest, retries: Union[int, RetryPolicy, None],
              *, preload_content: bool) -> Tuple[RESTResponse, int]:
         """The retry loop. Returns the last answer and how many attempts it took."""
-        policy = self.configuration.retry_policy(retries)
+        policy = self._retry_policy.get(self.configuration.retries) if retries is None \
+            else self.configuration.retry_policy(retries)
         token_replayed = False
         attempt = 0
         while True:
@@ -350,6 +368,25 @@ class ApiClient:
             request.method, request.url, response.status, time.monotonic() - started, attempt,
             response.headers.get("X-Request-Id"), _masked(headers),
         )
+
+
+class _Derived(Generic[S, T]):
+    """A value derived from a setting, computed again only when the setting is replaced by another
+    object. Settings are immutable values (numbers, tuples, frozen policies), so identity is enough."""
+
+    __slots__ = ("_derive", "_cached")
+
+    def __init__(self, derive: Callable[[S], T]) -> None:
+        self._derive = derive
+        self._cached: Optional[Tuple[S, T]] = None
+
+    def get(self, setting: S) -> T:
+        cached = self._cached
+        if cached is not None and cached[0] is setting:
+            return cached[1]
+        value = self._derive(setting)
+        self._cached = (setting, value)
+        return value
 
 
 def _masked(headers: Mapping[str, str]) -> Dict[str, str]:

@@ -81,6 +81,9 @@ class RESTClientObject:
             )
         else:
             self.pool_manager = urllib3.PoolManager(**pool_args)
+        # The pool of each origin ("scheme://host:port"), so a call goes straight to it instead of
+        # having the manager parse the URL and normalise a pool key every time.
+        self._pools: Dict[str, urllib3.HTTPConnectionPool] = {}
 
     def request(
         self,
@@ -95,7 +98,7 @@ class RESTClientObject:
         with ``request_sent`` telling whether any of the request may have reached the server."""
         started = time.monotonic()
         try:
-            return self.pool_manager.urlopen(
+            return self._urlopen(
                 method,
                 url,
                 body=body,
@@ -111,7 +114,18 @@ class RESTClientObject:
         except HTTPError as exc:
             raise _transport_error(exc, method, url, started, request_sent=True) from None
 
+    def _urlopen(self, method: str, url: str, **kwargs: Any) -> RESTResponse:
+        if isinstance(self.pool_manager, urllib3.ProxyManager):
+            return self.pool_manager.urlopen(method, url, **kwargs)
+        path_at = url.find("/", url.find("//") + 2)
+        origin, path = (url, "/") if path_at < 0 else (url[:path_at], url[path_at:])
+        pool = self._pools.get(origin)
+        if pool is None or pool.pool is None:  # None: closed, e.g. dropped by the manager to make room
+            pool = self._pools[origin] = self.pool_manager.connection_from_url(origin)
+        return pool.urlopen(method, path, assert_same_host=False, **kwargs)
+
     def clear(self) -> None:
+        self._pools.clear()
         self.pool_manager.clear()
 
 

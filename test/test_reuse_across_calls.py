@@ -1,0 +1,100 @@
+"""What the client reuses from call to call (connection pools, headers, timeout and retry settings)
+follows every change the user makes between calls."""
+
+from __future__ import annotations
+
+import pytest
+from scripted_server import Reply, ScriptedServer
+
+import sparkfly_client
+from sparkfly_client import CredentialsApi
+from sparkfly_client._endpoint import Endpoint, NonEmptyStr, PathParam
+
+CREDENTIAL = {"credential": {"id": 56, "identifier": "3345"}, "errors": {}}
+
+
+def test_a_host_with_a_base_path_keeps_it(server: ScriptedServer, configuration: sparkfly_client.Configuration) -> None:
+    configuration.host = server.url + "/gateway/"
+    with sparkfly_client.ApiClient(configuration) as api_client:
+        CredentialsApi(api_client).get_credentials(member_id=56, per_page=5)
+    assert server.last.path == "/gateway/v1.0/credentials"
+    assert server.last.query == {"member_id": "56", "per_page": "5"}
+
+
+def test_a_new_host_is_used_from_the_next_call(server: ScriptedServer, api: CredentialsApi) -> None:
+    server.push(Reply(200, CREDENTIAL))
+    api.get_credential(56)
+    with ScriptedServer(Reply(200, {"credential": {"id": 57}})) as other:
+        api.api_client.configuration.host = other.url
+        assert api.get_credential(57).credential.id == 57  # type: ignore[union-attr]
+        assert [r.path for r in other.requests] == ["/v1.0/credentials/57"]
+    assert len(server.requests) == 1
+
+
+def test_calls_after_close_open_new_connections(server: ScriptedServer, api: CredentialsApi) -> None:
+    server.push(Reply(200, CREDENTIAL), Reply(200, CREDENTIAL))
+    api.get_credential(56)
+    api.api_client.close()
+    assert api.get_credential(56).credential.identifier == "3345"  # type: ignore[union-attr]
+    assert len(server.requests) == 2
+
+
+def test_header_changes_between_calls_reach_the_wire(server: ScriptedServer, api: CredentialsApi) -> None:
+    client = api.api_client
+    api.get_credential(56)
+    client.user_agent = "pos-terminal/2.0"
+    client.default_headers["X-Lane"] = "3"
+    client.cookie = "session=abc"
+    client.configuration.api_key["X-Auth-Token"] = "second-token"
+    api.get_credential(56)
+    seen = server.last
+    assert (seen.header("User-Agent"), seen.header("X-Lane"), seen.header("Cookie"), seen.header("X-Auth-Token")) == (
+        "pos-terminal/2.0", "3", "session=abc", "second-token")
+    del client.default_headers["X-Lane"]
+    api.get_credential(56)
+    assert server.last.header("X-Lane") is None
+    assert server.last.header("X-Auth-Token") == "second-token"
+
+
+def test_a_bad_default_header_is_refused_on_every_call(server: ScriptedServer, api: CredentialsApi) -> None:
+    api.api_client.default_headers["X-Note"] = "one\r\nX-Injected: yes"
+    for _ in range(2):
+        with pytest.raises(sparkfly_client.ApiValueError, match="X-Note"):
+            api.get_credential(56)
+    assert server.requests == []
+
+
+def test_a_bad_content_type_is_refused_before_sending(server: ScriptedServer, api: CredentialsApi) -> None:
+    with pytest.raises(sparkfly_client.ApiValueError, match="Content-Type"):
+        api.create_credential(credential_input_request={"credential": {"member_id": 56}},
+                              _content_type="application/json\r\nX-Injected: yes")
+    assert server.requests == []
+
+
+def test_retry_setting_changes_apply_to_the_next_call(server: ScriptedServer, api: CredentialsApi) -> None:
+    configuration = api.api_client.configuration
+    configuration.retries = sparkfly_client.RetryPolicy(max_retries=1, backoff_base=0.0)
+    server.push(Reply(503, {"error": "busy"}), Reply(200, CREDENTIAL))
+    assert api.get_credential(56).credential.id == 56  # type: ignore[union-attr]
+    assert len(server.requests) == 2
+    configuration.retries = 0
+    server.push(Reply(503, {"error": "busy"}))
+    with pytest.raises(sparkfly_client.ServiceException):
+        api.get_credential(56)
+    assert len(server.requests) == 3
+
+
+def test_timeout_setting_changes_apply_to_the_next_call(server: ScriptedServer, api: CredentialsApi) -> None:
+    configuration = api.api_client.configuration
+    server.push(Reply(200, CREDENTIAL, delay=0.5))
+    assert api.get_credential(56).credential.id == 56  # type: ignore[union-attr]
+    configuration.timeout = 0.1
+    server.push(Reply(200, CREDENTIAL, delay=0.5))
+    with pytest.raises(sparkfly_client.ApiTimeoutError):
+        api.get_credential(56)
+
+
+def test_string_path_parameters_are_still_percent_encoded() -> None:
+    endpoint: Endpoint[None] = Endpoint("put_thing", "PUT", "/things/{thing_id}", None,
+                                        path_params=(PathParam("thing_id", NonEmptyStr),))
+    assert endpoint.render_path({"thing_id": "a/b c"}) == "/things/a%2Fb%20c"
