@@ -179,9 +179,8 @@ class ApiClient:
             url += "?" + urlencode(query)
 
         headers = self._common_headers()
+        headers.setdefault("Accept", endpoint.accept)  # a client-wide Accept wins, a per-call one (_headers) too
         model = endpoint.coerce_body(args)
-        if "Accept" not in self.default_headers:  # a client-wide Accept wins, a per-call one (_headers) too
-            headers["Accept"] = endpoint.accept
         body: Optional[bytes] = None
         if model is not None:
             body = model.model_dump_json(by_alias=True, exclude_unset=True, context=REVEAL_SECRETS).encode()
@@ -205,7 +204,7 @@ class ApiClient:
         key = (self.configuration.user_agent, self.cookie, tuple(self.default_headers.items()))
         built_for, headers = self._common
         if key != built_for:
-            headers = {"Accept": "application/json", "User-Agent": self.configuration.user_agent}
+            headers = {"User-Agent": self.configuration.user_agent}
             headers.update(self.default_headers)
             if self.cookie:
                 headers["Cookie"] = self.cookie
