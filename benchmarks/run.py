@@ -78,6 +78,7 @@ class Client:
 
 # --- the clients ------------------------------------------------------------------------------
 
+
 def sdk_client(url: str) -> Client:
     configuration = sparkfly_client.Configuration(host=url)
     configuration.api_key["X-Auth-Token"] = TOKEN
@@ -90,15 +91,20 @@ def sdk_client(url: str) -> Client:
         )
         return api.create_credential(credential_input_request=request)
 
-    return Client(SDK, {
-        "get_credential": lambda: api.get_credential(CREDENTIAL_ID),
-        "create_credential": create,
-        "get_credentials": lambda: api.get_credentials(member_id=56),
-    }, api_client.close)
+    return Client(
+        SDK,
+        {
+            "get_credential": lambda: api.get_credential(CREDENTIAL_ID),
+            "create_credential": create,
+            "get_credentials": lambda: api.get_credentials(member_id=56),
+        },
+        api_client.close,
+    )
 
 
-def _urllib3_calls(url: str, decode_one: Callable[[bytes], Any], decode_list: Callable[[bytes], Any],
-                   encode_input: Callable[[], bytes]) -> Tuple[Dict[str, Callable[[], Any]], urllib3.PoolManager]:
+def _urllib3_calls(
+    url: str, decode_one: Callable[[bytes], Any], decode_list: Callable[[bytes], Any], encode_input: Callable[[], bytes]
+) -> Tuple[Dict[str, Callable[[], Any]], urllib3.PoolManager]:
     pool = urllib3.PoolManager()
     headers = {"Accept": "application/json", "User-Agent": "bench", "X-Auth-Token": TOKEN}
     post_headers = {**headers, "Content-Type": "application/json"}
@@ -108,7 +114,8 @@ def _urllib3_calls(url: str, decode_one: Callable[[bytes], Any], decode_list: Ca
     return {
         "get_credential": lambda: decode_one(pool.request("GET", one_url, headers=headers).data),
         "create_credential": lambda: decode_one(
-            pool.request("POST", create_url, body=encode_input(), headers=post_headers).data),
+            pool.request("POST", create_url, body=encode_input(), headers=post_headers).data
+        ),
         "get_credentials": lambda: decode_list(pool.request("GET", list_url, headers=headers).data),
     }, pool
 
@@ -128,8 +135,11 @@ def floor_request_body() -> bytes:
 
 def floor_client(url: str, keep_unknown_fields: bool = False) -> Client:
     """The floor; with ``keep_unknown_fields`` its response models keep unknown fields, as the SDK's do."""
-    one, many = (KeepingCredentialResponse, KeepingCredentialList) if keep_unknown_fields \
+    one, many = (
+        (KeepingCredentialResponse, KeepingCredentialList)
+        if keep_unknown_fields
         else (FloorCredentialResponse, FloorCredentialList)
+    )
     calls, pool = _urllib3_calls(url, one.model_validate_json, many.model_validate_json, floor_request_body)
     return Client(FLOOR_KEEPING if keep_unknown_fields else FLOOR, calls, pool.clear)
 
@@ -146,10 +156,21 @@ def generate_client(workdir: Path, spec: Path) -> Tuple[Optional[Path], str]:
         return None, "skipped: Java is not installed"
     tool = shutil.which("openapi-generator-cli") or str(Path(sys.executable).with_name("openapi-generator-cli"))
     if not Path(tool).exists():
-        return None, "skipped: openapi-generator-cli is not installed (pip install -e \".[bench]\")"
-    command = [tool, "generate", "-g", "python", "-i", str(spec), "-o", str(workdir),
-               "--package-name", GENERATED_PACKAGE,
-               "--global-property", "apiTests=false,modelTests=false,apiDocs=false,modelDocs=false"]
+        return None, 'skipped: openapi-generator-cli is not installed (pip install -e ".[bench]")'
+    command = [
+        tool,
+        "generate",
+        "-g",
+        "python",
+        "-i",
+        str(spec),
+        "-o",
+        str(workdir),
+        "--package-name",
+        GENERATED_PACKAGE,
+        "--global-property",
+        "apiTests=false,modelTests=false,apiDocs=false,modelDocs=false",
+    ]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         return None, "skipped: generation failed: " + (done.stderr or done.stdout).strip()[-300:]
@@ -164,8 +185,11 @@ def generated_client(url: str, package_dir: Path) -> Client:
     configuration = gen.Configuration(host=url)
     configuration.api_key["X-Auth-Token"] = TOKEN
     api_client = gen.ApiClient(configuration)
-    api_class = next(getattr(gen, name) for name in dir(gen)
-                     if name.endswith("Api") and hasattr(getattr(gen, name), "get_credential"))
+    api_class = next(
+        getattr(gen, name)
+        for name in dir(gen)
+        if name.endswith("Api") and hasattr(getattr(gen, name), "get_credential")
+    )
     api = api_class(api_client)
 
     def create() -> Any:
@@ -175,14 +199,19 @@ def generated_client(url: str, package_dir: Path) -> Client:
     def close() -> None:
         api_client.rest_client.pool_manager.clear()
 
-    return Client(GENERATED, {
-        "get_credential": lambda: api.get_credential(CREDENTIAL_ID),
-        "create_credential": create,
-        "get_credentials": lambda: api.get_credentials(member_id=56),
-    }, close)
+    return Client(
+        GENERATED,
+        {
+            "get_credential": lambda: api.get_credential(CREDENTIAL_ID),
+            "create_credential": create,
+            "get_credentials": lambda: api.get_credentials(member_id=56),
+        },
+        close,
+    )
 
 
 # --- measurements -----------------------------------------------------------------------------
+
 
 @dataclass
 class Timing:
@@ -216,8 +245,10 @@ def time_calls(clients: List[Client], operation: str, warmup: int, per_batch: in
             call()
     cpu_clock, wall_clock = time.process_time, time.perf_counter
     for batch in range(batches):
-        turn = [(client.name, client.calls[operation]) for client in clients[batch % len(clients):]
-                + clients[:batch % len(clients)]]
+        turn = [
+            (client.name, client.calls[operation])
+            for client in clients[batch % len(clients) :] + clients[: batch % len(clients)]
+        ]
         cpu = dict.fromkeys(timings, 0.0)
         wall = dict.fromkeys(timings, 0.0)
         gc.collect()
@@ -315,8 +346,10 @@ def throughput(url: str, token: str, threads: int, seconds: float) -> Tuple[int,
 
 # A sandbox in its own process (so it does not compete with the client threads for the GIL), without
 # its rate limit: the figure is the client's throughput, not the limit's.
-SANDBOX_SCRIPT = ("from sparkfly_client.sandbox import Sandbox; sandbox = Sandbox(rate_limit=10**9); "
-                  "print('URL', sandbox.url, flush=True); sandbox.serve_forever()")
+SANDBOX_SCRIPT = (
+    "from sparkfly_client.sandbox import Sandbox; sandbox = Sandbox(rate_limit=10**9); "
+    "print('URL', sandbox.url, flush=True); sandbox.serve_forever()"
+)
 
 
 def throughput_server() -> Tuple[str, str, Optional[ServerProcess]]:
@@ -327,11 +360,15 @@ def throughput_server() -> Tuple[str, str, Optional[ServerProcess]]:
     except ImportError:
         return TOKEN, "canned server (sparkfly_client.sandbox is not in this checkout)", None
     token = str(sandbox.DEFAULTS["token"])
-    return token, "sparkfly_client.sandbox.Sandbox (own process, rate limit off)", ServerProcess(
-        [sys.executable, "-c", SANDBOX_SCRIPT])
+    return (
+        token,
+        "sparkfly_client.sandbox.Sandbox (own process, rate limit off)",
+        ServerProcess([sys.executable, "-c", SANDBOX_SCRIPT]),
+    )
 
 
 # --- report -----------------------------------------------------------------------------------
+
 
 def us(seconds: float) -> str:
     return f"{seconds * 1e6:,.0f}"
@@ -341,9 +378,11 @@ def machine_line() -> str:
     import pydantic
 
     load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",)
-    return (f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.python_implementation()} "
-            f"{platform.python_version()}, urllib3 {urllib3.__version__}, pydantic {pydantic.VERSION}; "
-            f"load average at start {load[0]:.2f}")
+    return (
+        f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.python_implementation()} "
+        f"{platform.python_version()}, urllib3 {urllib3.__version__}, pydantic {pydantic.VERSION}; "
+        f"load average at start {load[0]:.2f}"
+    )
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -354,8 +393,12 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--threads", type=int, default=8, help="threads sharing one ApiClient")
     parser.add_argument("--thread-seconds", type=float, default=5.0, help="how long the threads run")
     parser.add_argument("--no-generated", action="store_true", help="skip the openapi-generator client")
-    parser.add_argument("--spec", type=Path, default=default_spec(),
-                        help="OpenAPI document to generate the comparison client from (default: %(default)s)")
+    parser.add_argument(
+        "--spec",
+        type=Path,
+        default=default_spec(),
+        help="OpenAPI document to generate the comparison client from (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     if args.batches < 5:
         parser.error("--batches must be at least 5")
@@ -367,14 +410,24 @@ def main(argv: Optional[List[str]] = None) -> None:
     }
     print("# sparkfly_client benchmark\n")
     print(f"Machine: {machine_line()}.  ")
-    print(f"Each figure: median of {args.batches} batches after warm-up; calls per batch "
-          + ", ".join(f"{op} {n}" for op, (_, n) in plan.items()) + ".\n")
+    print(
+        f"Each figure: median of {args.batches} batches after warm-up; calls per batch "
+        + ", ".join(f"{op} {n}" for op, (_, n) in plan.items())
+        + ".\n"
+    )
 
     with tempfile.TemporaryDirectory(prefix="sparkfly-bench-") as workdir, canned_server() as server:
-        generated_dir, generated_note = (None, "skipped (--no-generated)") if args.no_generated \
+        generated_dir, generated_note = (
+            (None, "skipped (--no-generated)")
+            if args.no_generated
             else generate_client(Path(workdir), args.spec.resolve())
-        clients = [sdk_client(server.url), json_client(server.url), floor_client(server.url),
-                   floor_client(server.url, keep_unknown_fields=True)]
+        )
+        clients = [
+            sdk_client(server.url),
+            json_client(server.url),
+            floor_client(server.url),
+            floor_client(server.url, keep_unknown_fields=True),
+        ]
         if generated_dir is not None:
             clients.append(generated_client(server.url, generated_dir))
         check_results(clients)
@@ -428,14 +481,19 @@ def main(argv: Optional[List[str]] = None) -> None:
     print("| target | measured | met |")
     print("|---|---:|---|")
     for operation, limit in (("get_credential", 1.05), ("create_credential", 1.05), ("get_credentials", 1.10)):
-        print(f"| {operation} CPU / floor <= {limit:.2f} | {ratios[operation]:.2f} | "
-              f"{'yes' if ratios[operation] <= limit else 'no'} |")
+        print(
+            f"| {operation} CPU / floor <= {limit:.2f} | {ratios[operation]:.2f} | "
+            f"{'yes' if ratios[operation] <= limit else 'no'} |"
+        )
     added = (imports[SDK_IMPORT] - base) * 1e3
-    print(f"| `import sparkfly_client` adds <= 25 ms over `import urllib3, pydantic` | {added:+.1f} ms | "
-          f"{'yes' if added <= 25 else 'no'} |")
+    print(
+        f"| `import sparkfly_client` adds <= 25 ms over `import urllib3, pydantic` | {added:+.1f} ms | "
+        f"{'yes' if added <= 25 else 'no'} |"
+    )
     ready = (imports[SDK_READY] - imports[FLOOR_READY]) * 1e3
-    print(f"| ready to call: sparkfly_client over floor <= 25 ms | {ready:+.1f} ms | "
-          f"{'yes' if ready <= 25 else 'no'} |")
+    print(
+        f"| ready to call: sparkfly_client over floor <= 25 ms | {ready:+.1f} ms | {'yes' if ready <= 25 else 'no'} |"
+    )
     memory = peaks[SDK] / peaks[FLOOR]
     print(f"| list peak memory / floor <= 1.20 | {memory:.2f} | {'yes' if memory <= 1.2 else 'no'} |")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

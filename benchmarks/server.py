@@ -102,7 +102,7 @@ class CannedProtocol(asyncio.Protocol):
                     length = int(value.strip())
             if len(self.buffer) < end + 4 + length:
                 return  # the body is still on its way
-            self.buffer = self.buffer[end + 4 + length:]
+            self.buffer = self.buffer[end + 4 + length :]
             method, target = head.split(" ", 2)[:2]
             assert self.transport is not None
             self.transport.write(self.answer(method, target))

@@ -23,8 +23,18 @@ JWT = "JWT"
 AUTHENTICATE: Endpoint[None] = Endpoint("authenticate", "GET", "/auth", None)
 
 #: Header names whose values are credentials: masked in every log line.
-SECRET_HEADERS = frozenset({"x-auth-token", "x-auth-key", "x-auth-identity", "reb-apikey", "authorization",
-                            "proxy-authorization", "cookie", "set-cookie"})
+SECRET_HEADERS = frozenset(
+    {
+        "x-auth-token",
+        "x-auth-key",
+        "x-auth-identity",
+        "reb-apikey",
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+    }
+)
 
 
 class TokenSource:

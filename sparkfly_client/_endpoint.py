@@ -150,6 +150,4 @@ class Endpoint(Generic[T]):
 
 def summarise_validation_error(exc: ValidationError) -> str:
     # Only locations and messages: pydantic's own text repeats the input, which may hold a secret.
-    return "; ".join(
-        f"{'.'.join(str(p) for p in err['loc']) or '(body)'}: {err['msg']}" for err in exc.errors()
-    )
+    return "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '(body)'}: {err['msg']}" for err in exc.errors())

@@ -53,8 +53,9 @@ class RetryPolicy:
         return random.uniform(0.0, ceiling)
 
 
-def server_requested_delay(status: Optional[int], headers: Mapping[str, str],
-                           now: Optional[float] = None) -> Optional[float]:
+def server_requested_delay(
+    status: Optional[int], headers: Mapping[str, str], now: Optional[float] = None
+) -> Optional[float]:
     """Seconds to wait as the server asked: ``Retry-After`` (seconds or HTTP date), else, on a 429,
     ``Rate-Limit-Reset`` (an RFC 822 date, or seconds). ``None`` when neither is usable.
 

@@ -66,8 +66,15 @@ class PreparedRequest:
 
     __slots__ = ("endpoint", "method", "url", "headers", "body", "timeout", "auth_scheme")
 
-    def __init__(self, endpoint: Endpoint[Any], url: str, headers: Dict[str, str], body: Optional[bytes],
-                 timeout: Any, auth_scheme: Optional[str]) -> None:
+    def __init__(
+        self,
+        endpoint: Endpoint[Any],
+        url: str,
+        headers: Dict[str, str],
+        body: Optional[bytes],
+        timeout: Any,
+        auth_scheme: Optional[str],
+    ) -> None:
         self.endpoint = endpoint
         self.method = endpoint.method
         self.url = url
@@ -169,8 +176,10 @@ class ApiClient:
         config = self.configuration
         base = config.get_host_from_settings(options.get("_host_index")).rstrip("/")
         if not _HOST_URL.match(base):
-            raise ApiValueError(f"host must be an http:// or https:// URL such as 'https://api.sparkfly.com', "
-                                f"got {_without_userinfo(base)!r}")
+            raise ApiValueError(
+                f"host must be an http:// or https:// URL such as 'https://api.sparkfly.com', "
+                f"got {_without_userinfo(base)!r}"
+            )
         url = base + endpoint.render_path(args)
         query = endpoint.render_query(args)
         if query:
@@ -213,8 +222,9 @@ class ApiClient:
             self._common = (key, headers)  # one assignment: other threads see the old pair or the new
         return dict(headers)
 
-    def _choose_auth(self, endpoint: Endpoint[Any], headers: Dict[str, str],
-                     request_auth: Optional[Mapping[str, Any]]) -> Optional[str]:
+    def _choose_auth(
+        self, endpoint: Endpoint[Any], headers: Dict[str, str], request_auth: Optional[Mapping[str, Any]]
+    ) -> Optional[str]:
         """Settle which scheme authenticates the call; static credentials go into ``headers`` now,
         the renewable token at send time. Returns the scheme that needs the token, if any."""
         if not endpoint.auth:
@@ -227,8 +237,11 @@ class ApiClient:
             headers[name] = value
             return None
         for scheme in endpoint.auth:
-            if scheme == _auth.SPARKFLY_TOKEN and self._tokens is not None and \
-                    self.configuration.get_api_key_with_prefix(scheme) is None:
+            if (
+                scheme == _auth.SPARKFLY_TOKEN
+                and self._tokens is not None
+                and self.configuration.get_api_key_with_prefix(scheme) is None
+            ):
                 return scheme
             pair = _auth.scheme_header(self.configuration, scheme, None)
             if pair is not None:
@@ -237,11 +250,15 @@ class ApiClient:
                 return None
         raise ApiValueError(_auth.missing_credentials_message(endpoint.operation_id, endpoint.auth))
 
-    def send(self, request: PreparedRequest, retries: Union[int, RetryPolicy, None],
-             *, preload_content: bool) -> Tuple[RESTResponse, int]:
+    def send(
+        self, request: PreparedRequest, retries: Union[int, RetryPolicy, None], *, preload_content: bool
+    ) -> Tuple[RESTResponse, int]:
         """The retry loop. Returns the last answer and how many attempts it took."""
-        policy = self._retry_policy.get(self.configuration.retries) if retries is None \
+        policy = (
+            self._retry_policy.get(self.configuration.retries)
+            if retries is None
             else self.configuration.retry_policy(retries)
+        )
         token_replayed = False
         attempt = 0
         while True:
@@ -290,8 +307,15 @@ class ApiClient:
                 logger.debug("not retrying %s %s after status %d: %s", request.method, request.url, status, refusal)
             return response, attempt
 
-    def _retry_refusal(self, request: PreparedRequest, policy: RetryPolicy, attempt: int, *,
-                       requested: Optional[float] = None, sent: bool = True) -> Optional[str]:
+    def _retry_refusal(
+        self,
+        request: PreparedRequest,
+        policy: RetryPolicy,
+        attempt: int,
+        *,
+        requested: Optional[float] = None,
+        sent: bool = True,
+    ) -> Optional[str]:
         """Why a failed attempt must not be retried, or ``None`` when it may be."""
         if sent and not request.endpoint.retry_safe:
             return f"{request.endpoint.operation_id} is not repeated once the request may have reached the server"
@@ -302,8 +326,9 @@ class ApiClient:
         return None
 
     def _sleep_before_retry(self, request: PreparedRequest, attempt: int, wait: float, why: str) -> None:
-        logger.debug("retrying %s %s after %s: attempt %d failed, waiting %.2fs",
-                     request.method, request.url, why, attempt, wait)
+        logger.debug(
+            "retrying %s %s after %s: attempt %d failed, waiting %.2fs", request.method, request.url, why, attempt, wait
+        )
         time.sleep(wait)
 
     def decode(self, request: PreparedRequest, response: RESTResponse, attempts: int) -> ApiResponse[Any]:
@@ -318,12 +343,22 @@ class ApiClient:
             try:
                 data = cast(BaseModel, returns).model_validate_json(raw)
             except (ValidationError, ValueError) as exc:
-                raise self._error(ResponseDecodeError, request, response, attempts,
-                                  note=f"The body is not a valid {returns.__name__}: {_decode_problem(exc)}") from None
+                raise self._error(
+                    ResponseDecodeError,
+                    request,
+                    response,
+                    attempts,
+                    note=f"The body is not a valid {returns.__name__}: {_decode_problem(exc)}",
+                ) from None
             return ApiResponse(status, response.headers, data, raw)
-        raise self._error(ApiException.for_status(status), request, response, attempts,
-                          data=_decode_error_body(endpoint.error_model_for(status), raw),
-                          note=self._long_wait_note(response))
+        raise self._error(
+            ApiException.for_status(status),
+            request,
+            response,
+            attempts,
+            data=_decode_error_body(endpoint.error_model_for(status), raw),
+            note=self._long_wait_note(response),
+        )
 
     def _long_wait_note(self, response: RESTResponse) -> Optional[str]:
         requested = server_requested_delay(response.status, response.headers)
@@ -333,8 +368,15 @@ class ApiClient:
         return f"The server asked to retry after {requested:.0f}s; max_retry_wait is {limit:.0f}s."
 
     @staticmethod
-    def _error(error_class: type[ApiException], request: PreparedRequest, response: RESTResponse, attempts: int,
-               *, data: Any = None, note: Optional[str] = None) -> ApiException:
+    def _error(
+        error_class: type[ApiException],
+        request: PreparedRequest,
+        response: RESTResponse,
+        attempts: int,
+        *,
+        data: Any = None,
+        note: Optional[str] = None,
+    ) -> ApiException:
         return error_class(
             response.status,
             response.reason,
@@ -360,12 +402,18 @@ class ApiClient:
     # --- logging --------------------------------------------------------------------------------
 
     @staticmethod
-    def _log_exchange(request: PreparedRequest, headers: Mapping[str, str], response: RESTResponse,
-                      started: float, attempt: int) -> None:
+    def _log_exchange(
+        request: PreparedRequest, headers: Mapping[str, str], response: RESTResponse, started: float, attempt: int
+    ) -> None:
         logger.debug(
             "%s %s -> %s in %.3fs (attempt %d, request id %s) request headers %s",
-            request.method, request.url, response.status, time.monotonic() - started, attempt,
-            response.headers.get("X-Request-Id"), _masked(headers),
+            request.method,
+            request.url,
+            response.status,
+            time.monotonic() - started,
+            attempt,
+            response.headers.get("X-Request-Id"),
+            _masked(headers),
         )
 
 

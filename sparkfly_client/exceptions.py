@@ -106,8 +106,9 @@ class ApiException(OpenApiException):
         self.status = status
         # Credentials and passwords the request carried: a server that echoes one in its answer
         # must not put it into this exception's message (``body`` keeps the raw text).
-        self._redact = tuple(sorted({form for secret in redact if secret for form in _spellings(secret)},
-                                    key=len, reverse=True))
+        self._redact = tuple(
+            sorted({form for secret in redact if secret for form in _spellings(secret)}, key=len, reverse=True)
+        )
         self.note = note
         self.reason = reason
         self.body = body
@@ -266,4 +267,3 @@ class ApiTimeoutError(ApiTransportError):
 
 class ApiConnectionError(ApiTransportError):
     """The connection could not be made or was lost."""
-

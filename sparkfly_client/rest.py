@@ -76,7 +76,8 @@ class RESTClientObject:
         self.pool_manager: urllib3.PoolManager
         if configuration.proxy:
             self.pool_manager = urllib3.ProxyManager(
-                configuration.proxy, proxy_headers=_proxy_headers(configuration.proxy, configuration.proxy_headers),
+                configuration.proxy,
+                proxy_headers=_proxy_headers(configuration.proxy, configuration.proxy_headers),
                 **pool_args,
             )
         else:
@@ -138,14 +139,14 @@ def _proxy_headers(proxy: str, configured: Optional[Mapping[str, str]]) -> Dict[
     return headers
 
 
-def _transport_error(
-    exc: HTTPError, method: str, url: str, started: float, *, request_sent: bool
-) -> ApiTransportError:
+def _transport_error(exc: HTTPError, method: str, url: str, started: float, *, request_sent: bool) -> ApiTransportError:
     elapsed = time.monotonic() - started
     cause = _describe(exc)
     # NewConnectionError subclasses ConnectTimeoutError, so "refused" must be told from "timed out" by text.
-    timed_out = isinstance(exc, ReadTimeoutError) or "timed out" in cause.lower() or (
-        isinstance(exc, ConnectTimeoutError) and not isinstance(exc, NewConnectionError)
+    timed_out = (
+        isinstance(exc, ReadTimeoutError)
+        or "timed out" in cause.lower()
+        or (isinstance(exc, ConnectTimeoutError) and not isinstance(exc, NewConnectionError))
     )
     error_class: type[ApiTransportError] = ApiConnectionError
     if timed_out:

@@ -61,8 +61,9 @@ def paths(server: ScriptedServer) -> List[str]:
     return [seen.path for seen in server.requests]
 
 
-def test_first_call_fetches_the_token_and_later_calls_reuse_it(server: ScriptedServer,
-                                                                auth_api: CredentialsApi) -> None:
+def test_first_call_fetches_the_token_and_later_calls_reuse_it(
+    server: ScriptedServer, auth_api: CredentialsApi
+) -> None:
     server.default = Reply(200, CREDENTIAL)
     TokenIssuer(server)
     for _ in range(3):
@@ -82,7 +83,8 @@ def test_401_renews_once_and_replays_the_request_once(server: ScriptedServer, au
     auth_api.get_credential(56)
     issuer.revoke()
     request = sparkfly_client.CredentialInputRequest(
-        credential=sparkfly_client.CredentialInput(member_id=56, offer_id=56, channel_id=56))
+        credential=sparkfly_client.CredentialInput(member_id=56, offer_id=56, channel_id=56)
+    )
     created = auth_api.create_credential(request)
     assert created.credential.identifier == "3345"
     assert paths(server) == ["/auth", "/v1.0/credentials/56", "/v1.0/credentials", "/auth", "/v1.0/credentials"]
@@ -129,11 +131,16 @@ def test_bad_identity_or_key_raises_without_calling_the_endpoint(server: Scripte
     assert "wrong-KEY-SECRET" not in message and IDENTITY not in message
 
 
-def test_auth_request_is_retried_like_any_get(server: ScriptedServer,
-                                              auth_config: sparkfly_client.Configuration) -> None:
+def test_auth_request_is_retried_like_any_get(
+    server: ScriptedServer, auth_config: sparkfly_client.Configuration
+) -> None:
     auth_config.retries = RetryPolicy(max_retries=2, backoff_base=0.01, backoff_cap=0.01)
-    server.push(Reply(503, {"error": "busy"}), Reply(fault="drop"),
-                Reply(204, None, headers={"X-Auth-Token": "tok-SECRET"}), Reply(200, CREDENTIAL))
+    server.push(
+        Reply(503, {"error": "busy"}),
+        Reply(fault="drop"),
+        Reply(204, None, headers={"X-Auth-Token": "tok-SECRET"}),
+        Reply(200, CREDENTIAL),
+    )
     with sparkfly_client.ApiClient(auth_config) as client:
         assert CredentialsApi(client).get_credential(56).credential.id == 56
     assert paths(server) == ["/auth"] * 3 + ["/v1.0/credentials/56"]
@@ -172,8 +179,9 @@ def run_in_sixteen_threads(api: CredentialsApi) -> List[BaseException]:
     return errors
 
 
-def test_sixteen_threads_without_a_token_share_one_auth(server: ScriptedServer,
-                                                        auth_config: sparkfly_client.Configuration) -> None:
+def test_sixteen_threads_without_a_token_share_one_auth(
+    server: ScriptedServer, auth_config: sparkfly_client.Configuration
+) -> None:
     server.default = Reply(200, CREDENTIAL)
     TokenIssuer(server, auth_delay=0.2)
     auth_config.connection_pool_maxsize = 16
@@ -184,7 +192,8 @@ def test_sixteen_threads_without_a_token_share_one_auth(server: ScriptedServer,
 
 
 def test_sixteen_threads_hitting_an_expired_token_cause_exactly_one_renewal(
-        server: ScriptedServer, auth_config: sparkfly_client.Configuration) -> None:
+    server: ScriptedServer, auth_config: sparkfly_client.Configuration
+) -> None:
     server.default = Reply(200, CREDENTIAL)
     issuer = TokenIssuer(server, auth_delay=0.2)
     auth_config.connection_pool_maxsize = 16

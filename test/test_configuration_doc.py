@@ -28,8 +28,11 @@ def sparkfly(seen: Recorded) -> Optional[Reply]:
         return Reply(204, None, headers={"X-Auth-Token": ISSUED})
     if seen.header("X-Auth-Token") not in (ENV["API_KEY"], ISSUED):
         return Reply(401, {"error": "invalid token"})
-    return Reply(200, {"credential": {"id": 56, "identifier": "3345", "member_id": 56, "offer_id": 56}},
-                 headers={"X-Request-Id": "req-doc"})
+    return Reply(
+        200,
+        {"credential": {"id": 56, "identifier": "3345", "member_id": 56, "offer_id": 56}},
+        headers={"X-Request-Id": "req-doc"},
+    )
 
 
 def test_the_document_has_examples() -> None:

@@ -79,19 +79,24 @@ def test_upsert_puts_camel_case_body_with_the_password(server: ScriptedServer, a
     result = api.upsert_credential(CRED_ID, make_input(expired_time=datetime(2030, 1, 31, 12, tzinfo=timezone.utc)))
     seen = server.last
     assert (seen.method, seen.path) == ("PUT", f"/credentials/{CRED_ID}")
-    assert seen.json() == {"username": "jane.doe", "password": PASSWORD, "customerId": CUSTOMER_ID,
-                           "expiredTime": "2030-01-31T12:00:00Z"}
+    assert seen.json() == {
+        "username": "jane.doe",
+        "password": PASSWORD,
+        "customerId": CUSTOMER_ID,
+        "expiredTime": "2030-01-31T12:00:00Z",
+    }
     assert seen.header("Content-Type") == "application/json"
     assert seen.header("Accept") == "application/json, application/problem+json"
     assert isinstance(result, CustomerCredential)
     assert (result.id, result.username, result.customer_id) == (CRED_ID, "jane.doe", CUSTOMER_ID)
     assert result.expired_time == datetime(2030, 1, 31, 12, tzinfo=timezone.utc)
     assert result.links is not None and [(link.rel, link.href) for link in result.links] == [
-        ("self", f"/credentials/{CRED_ID}"), ("customer", f"/customers/{CUSTOMER_ID}")]
+        ("self", f"/credentials/{CRED_ID}"),
+        ("customer", f"/customers/{CUSTOMER_ID}"),
+    ]
 
 
-def test_secret_key_is_sent_as_reb_apikey_and_nothing_else(server: ScriptedServer,
-                                                            api: CustomerCredentialsApi) -> None:
+def test_secret_key_is_sent_as_reb_apikey_and_nothing_else(server: ScriptedServer, api: CustomerCredentialsApi) -> None:
     server.push(Reply(201, ANSWER))
     api.upsert_credential(CRED_ID, make_input())
     assert server.last.header("REB-APIKEY") == SECRET_KEY
@@ -120,9 +125,15 @@ def test_empty_secret_key_counts_as_unset(server: ScriptedServer) -> None:
     assert server.last.header("Authorization") == f"Bearer {JWT_TOKEN}"
 
 
-@pytest.mark.parametrize("config", [{"api_key": {}}, {"api_key": {"SecretApiKey": ""}, "access_token": ""},
-                                    # Sparkfly credentials are not credentials for this resource.
-                                    {"api_key": {"X-Auth-Token": TOKEN}, "auth_identity": "acct", "auth_key": "k"}])
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"api_key": {}},
+        {"api_key": {"SecretApiKey": ""}, "access_token": ""},
+        # Sparkfly credentials are not credentials for this resource.
+        {"api_key": {"X-Auth-Token": TOKEN}, "auth_identity": "acct", "auth_key": "k"},
+    ],
+)
 def test_without_its_credentials_nothing_is_sent(server: ScriptedServer, config: Dict[str, Any]) -> None:
     with pytest.raises(ApiValueError) as caught:
         make_api(server, **config).upsert_credential(CRED_ID, make_input())
@@ -134,15 +145,17 @@ def test_without_its_credentials_nothing_is_sent(server: ScriptedServer, config:
 def test_sparkfly_token_never_goes_to_this_resource(server: ScriptedServer) -> None:
     server.push(Reply(201, ANSWER))
     make_api(server, api_key={"SecretApiKey": SECRET_KEY, "X-Auth-Token": TOKEN}).upsert_credential(
-        CRED_ID, make_input())
+        CRED_ID, make_input()
+    )
     assert server.last.header("X-Auth-Token") is None
     assert server.last.header("REB-APIKEY") == SECRET_KEY
 
 
 def test_these_keys_never_go_to_the_sparkfly_endpoints(server: ScriptedServer) -> None:
     server.push(Reply(200, {"credential": {"id": 56}}))
-    configuration = sparkfly_client.Configuration(host=server.url, retries=0, access_token=JWT_TOKEN,
-                                                  api_key={"X-Auth-Token": TOKEN, "SecretApiKey": SECRET_KEY})
+    configuration = sparkfly_client.Configuration(
+        host=server.url, retries=0, access_token=JWT_TOKEN, api_key={"X-Auth-Token": TOKEN, "SecretApiKey": SECRET_KEY}
+    )
     with sparkfly_client.ApiClient(configuration) as client:
         sparkfly_client.CredentialsApi(client).get_credential(56)
     assert server.last.header("X-Auth-Token") == TOKEN
@@ -167,10 +180,20 @@ def test_id_stays_one_path_segment(server: ScriptedServer, api: CustomerCredenti
     assert server.last.path == path
 
 
-@pytest.mark.parametrize(("bad_id", "error"), [("", ApiValueError), (".", ApiValueError), ("..", ApiValueError),
-                                               (None, ApiValueError), (56, ApiTypeError), (b"abc", ApiTypeError)])
-def test_bad_id_is_refused_before_sending(server: ScriptedServer, api: CustomerCredentialsApi, bad_id: Any,
-                                          error: type) -> None:
+@pytest.mark.parametrize(
+    ("bad_id", "error"),
+    [
+        ("", ApiValueError),
+        (".", ApiValueError),
+        ("..", ApiValueError),
+        (None, ApiValueError),
+        (56, ApiTypeError),
+        (b"abc", ApiTypeError),
+    ],
+)
+def test_bad_id_is_refused_before_sending(
+    server: ScriptedServer, api: CustomerCredentialsApi, bad_id: Any, error: type
+) -> None:
     with pytest.raises(error, match="'id'"):
         api.upsert_credential(bad_id, make_input())
     assert server.requests == []
@@ -185,8 +208,7 @@ def test_created_and_updated_are_told_apart(server: ScriptedServer, api: Custome
     assert server.requests[1].json()["username"] == "jane.d"
 
 
-def test_without_preload_content_returns_the_unread_answer(server: ScriptedServer,
-                                                           api: CustomerCredentialsApi) -> None:
+def test_without_preload_content_returns_the_unread_answer(server: ScriptedServer, api: CustomerCredentialsApi) -> None:
     server.push(Reply(201, ANSWER))
     raw = api.upsert_credential_without_preload_content(CRED_ID, make_input())
     assert raw.status == 201
@@ -196,8 +218,13 @@ def test_without_preload_content_returns_the_unread_answer(server: ScriptedServe
 
 def test_per_call_options_apply(server: ScriptedServer, api: CustomerCredentialsApi) -> None:
     server.push(Reply(201, ANSWER))
-    api.upsert_credential(CRED_ID, make_input(), _headers={"X-Trace": "t-1"}, _request_timeout=5,
-                          _request_auth={"in": "header", "key": "Authorization", "value": "Bearer other"})
+    api.upsert_credential(
+        CRED_ID,
+        make_input(),
+        _headers={"X-Trace": "t-1"},
+        _request_timeout=5,
+        _request_auth={"in": "header", "key": "Authorization", "value": "Bearer other"},
+    )
     assert server.last.header("X-Trace") == "t-1"
     assert server.last.header("Authorization") == "Bearer other"
     assert server.last.header("REB-APIKEY") is None
@@ -214,11 +241,16 @@ def test_accept_set_by_the_caller_wins(server: ScriptedServer, api: CustomerCred
 def test_dict_input_takes_wire_or_python_names(server: ScriptedServer, api: CustomerCredentialsApi) -> None:
     server.push(Reply(201, ANSWER), Reply(200, ANSWER))
     api.upsert_credential(CRED_ID, {"username": "u", "password": PASSWORD, "customerId": CUSTOMER_ID})
-    api.upsert_credential(CRED_ID, {"username": "u", "password": PASSWORD, "customer_id": CUSTOMER_ID,
-                                    "expired_time": None})
+    api.upsert_credential(
+        CRED_ID, {"username": "u", "password": PASSWORD, "customer_id": CUSTOMER_ID, "expired_time": None}
+    )
     assert server.requests[0].json() == {"username": "u", "password": PASSWORD, "customerId": CUSTOMER_ID}
-    assert server.requests[1].json() == {"username": "u", "password": PASSWORD, "customerId": CUSTOMER_ID,
-                                         "expiredTime": None}
+    assert server.requests[1].json() == {
+        "username": "u",
+        "password": PASSWORD,
+        "customerId": CUSTOMER_ID,
+        "expiredTime": None,
+    }
 
 
 @pytest.mark.parametrize(
@@ -229,8 +261,9 @@ def test_dict_input_takes_wire_or_python_names(server: ScriptedServer, api: Cust
         (None, None),
     ],
 )
-def test_expired_time_is_sent_as_iso_8601_or_null(server: ScriptedServer, api: CustomerCredentialsApi,
-                                                 given: Any, sent: Any) -> None:
+def test_expired_time_is_sent_as_iso_8601_or_null(
+    server: ScriptedServer, api: CustomerCredentialsApi, given: Any, sent: Any
+) -> None:
     server.push(Reply(201, {**ANSWER, "expiredTime": None}))
     result = api.upsert_credential(CRED_ID, make_input(expired_time=given))
     assert server.last.json()["expiredTime"] == sent
@@ -244,8 +277,16 @@ def test_expired_time_left_unset_is_not_sent(server: ScriptedServer, api: Custom
 
 
 def test_unknown_rel_and_unknown_fields_are_kept(server: ScriptedServer, api: CustomerCredentialsApi) -> None:
-    server.push(Reply(201, {**ANSWER, "_links": [{"href": "/audit/1", "rel": "audit", "title": "Audit"}],
-                            "createdAt": "2026-11-23T10:00:00Z"}))
+    server.push(
+        Reply(
+            201,
+            {
+                **ANSWER,
+                "_links": [{"href": "/audit/1", "rel": "audit", "title": "Audit"}],
+                "createdAt": "2026-11-23T10:00:00Z",
+            },
+        )
+    )
     result = api.upsert_credential(CRED_ID, make_input())
     assert result.links is not None and result.links[0].rel == "audit"
     assert result.links[0].to_dict() == {"href": "/audit/1", "rel": "audit", "title": "Audit"}
@@ -258,14 +299,24 @@ def test_unknown_rel_and_unknown_fields_are_kept(server: ScriptedServer, api: Cu
 @pytest.mark.parametrize("content_type", ["application/json", "application/problem+json"])
 @pytest.mark.parametrize(
     ("status", "error_class", "title"),
-    [(401, UnauthorizedException, "Unauthorized"), (403, ForbiddenException, "Forbidden"),
-     (404, NotFoundException, "Not Found"), (429, TooManyRequestsException, "Rate Limit Exceeded")],
+    [
+        (401, UnauthorizedException, "Unauthorized"),
+        (403, ForbiddenException, "Forbidden"),
+        (404, NotFoundException, "Not Found"),
+        (429, TooManyRequestsException, "Rate Limit Exceeded"),
+    ],
 )
-def test_each_problem_status_raises_its_exception(server: ScriptedServer, api: CustomerCredentialsApi,
-                                                  content_type: str, status: int, error_class: type,
-                                                  title: str) -> None:
-    body = {"type": "https://docs.example/problems/x", "title": title, "status": status,
-            "detail": f"detail for {status}", "instance": f"/credentials/{CRED_ID}", "traceId": "tr-9"}
+def test_each_problem_status_raises_its_exception(
+    server: ScriptedServer, api: CustomerCredentialsApi, content_type: str, status: int, error_class: type, title: str
+) -> None:
+    body = {
+        "type": "https://docs.example/problems/x",
+        "title": title,
+        "status": status,
+        "detail": f"detail for {status}",
+        "instance": f"/credentials/{CRED_ID}",
+        "traceId": "tr-9",
+    }
     server.push(Reply(status, body, headers={"Content-Type": content_type, "X-Request-Id": "req-7"}))
     with pytest.raises(error_class) as caught:
         api.upsert_credential(CRED_ID, make_input())
@@ -275,17 +326,29 @@ def test_each_problem_status_raises_its_exception(server: ScriptedServer, api: C
     problem = error.problem
     assert type(problem) is Problem
     assert (problem.type, problem.title, problem.status, problem.detail, problem.instance) == (
-        body["type"], title, status, f"detail for {status}", f"/credentials/{CRED_ID}")
+        body["type"],
+        title,
+        status,
+        f"detail for {status}",
+        f"/credentials/{CRED_ID}",
+    )
     assert problem.to_dict()["traceId"] == "tr-9"
     assert title in str(error)
 
 
 @pytest.mark.parametrize("content_type", ["application/json", "application/problem+json"])
-def test_422_is_a_validation_problem_with_invalid_fields(server: ScriptedServer, api: CustomerCredentialsApi,
-                                                         content_type: str) -> None:
-    body = {"title": "Invalid data", "status": 422, "detail": "2 fields are invalid",
-            "invalidFields": [{"field": "username", "message": "username is taken"},
-                              {"field": "subObject.field2", "message": "field2 is invalid"}]}
+def test_422_is_a_validation_problem_with_invalid_fields(
+    server: ScriptedServer, api: CustomerCredentialsApi, content_type: str
+) -> None:
+    body = {
+        "title": "Invalid data",
+        "status": 422,
+        "detail": "2 fields are invalid",
+        "invalidFields": [
+            {"field": "username", "message": "username is taken"},
+            {"field": "subObject.field2", "message": "field2 is invalid"},
+        ],
+    }
     server.push(Reply(422, body, headers={"Content-Type": content_type}))
     with pytest.raises(UnprocessableEntityException) as caught:
         api.upsert_credential(CRED_ID, make_input())
@@ -294,11 +357,12 @@ def test_422_is_a_validation_problem_with_invalid_fields(server: ScriptedServer,
     assert problem.type == "about:blank"  # absent means about:blank
     assert problem.invalid_fields is not None
     assert [(f.field, f.message) for f in problem.invalid_fields] == [
-        ("username", "username is taken"), ("subObject.field2", "field2 is invalid")]
+        ("username", "username is taken"),
+        ("subObject.field2", "field2 is invalid"),
+    ]
 
 
-def test_problem_body_that_is_not_json_keeps_the_raw_text(server: ScriptedServer,
-                                                          api: CustomerCredentialsApi) -> None:
+def test_problem_body_that_is_not_json_keeps_the_raw_text(server: ScriptedServer, api: CustomerCredentialsApi) -> None:
     server.push(Reply(403, "<html>denied</html>", headers={"Content-Type": "text/html"}))
     with pytest.raises(ForbiddenException) as caught:
         api.upsert_credential(CRED_ID, make_input())
@@ -313,8 +377,9 @@ def test_problem_body_that_is_not_json_keeps_the_raw_text(server: ScriptedServer
         ({"Rate-Limit-Limit": "100", "Rate-Limit-Remaining": "0", "Rate-Limit-Reset": "+40s"}, None, None),
     ],
 )
-def test_429_tells_when_to_retry(server: ScriptedServer, api: CustomerCredentialsApi, headers: Dict[str, str],
-                                 low: Any, high: Any) -> None:
+def test_429_tells_when_to_retry(
+    server: ScriptedServer, api: CustomerCredentialsApi, headers: Dict[str, str], low: Any, high: Any
+) -> None:
     server.push(Reply(429, {"title": "Rate Limit Exceeded", "status": 429}, headers=headers))
     with pytest.raises(TooManyRequestsException) as caught:
         api.upsert_credential(CRED_ID, make_input())
@@ -333,8 +398,9 @@ def test_429_retry_after_as_an_http_date(server: ScriptedServer, api: CustomerCr
 
 
 def test_a_429_with_a_short_wait_is_retried_with_the_same_request(server: ScriptedServer) -> None:
-    server.push(Reply(429, {"title": "Rate Limit Exceeded", "status": 429}, headers={"Retry-After": "0"}),
-                Reply(201, ANSWER))
+    server.push(
+        Reply(429, {"title": "Rate Limit Exceeded", "status": 429}, headers={"Retry-After": "0"}), Reply(201, ANSWER)
+    )
     response = make_api(server).upsert_credential_with_http_info(CRED_ID, make_input(), _retries=1)
     assert response.status_code == 201
     first, second = server.requests
@@ -344,8 +410,13 @@ def test_a_429_with_a_short_wait_is_retried_with_the_same_request(server: Script
 
 def test_429_retry_after_from_rate_limit_reset_date(server: ScriptedServer, api: CustomerCredentialsApi) -> None:
     reset = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
-    server.push(Reply(429, {"title": "Rate Limit Exceeded", "status": 429},
-                      headers={"Rate-Limit-Limit": "100", "Rate-Limit-Remaining": "0", "Rate-Limit-Reset": reset}))
+    server.push(
+        Reply(
+            429,
+            {"title": "Rate Limit Exceeded", "status": 429},
+            headers={"Rate-Limit-Limit": "100", "Rate-Limit-Remaining": "0", "Rate-Limit-Reset": reset},
+        )
+    )
     with pytest.raises(TooManyRequestsException) as caught:
         api.upsert_credential(CRED_ID, make_input())
     assert caught.value.retry_after is not None and 25 <= caught.value.retry_after <= 30
@@ -369,8 +440,9 @@ def test_429_retry_after_from_rate_limit_reset_date(server: ScriptedServer, api:
         ({"username": "u", "password": PASSWORD, "customerId": CUSTOMER_ID, "pasword": PASSWORD}, "pasword"),
     ],
 )
-def test_bad_body_is_refused_before_sending(server: ScriptedServer, api: CustomerCredentialsApi,
-                                            body: Dict[str, Any], named: str) -> None:
+def test_bad_body_is_refused_before_sending(
+    server: ScriptedServer, api: CustomerCredentialsApi, body: Dict[str, Any], named: str
+) -> None:
     with pytest.raises(ApiValueError) as caught:
         api.upsert_credential(CRED_ID, body)
     assert named in str(caught.value) and "customer_credential_input" in str(caught.value)
@@ -379,8 +451,7 @@ def test_bad_body_is_refused_before_sending(server: ScriptedServer, api: Custome
 
 
 @pytest.mark.parametrize("body", [None, "username=u", [("username", "u")]])
-def test_missing_or_wrong_type_body_is_refused(server: ScriptedServer, api: CustomerCredentialsApi,
-                                               body: Any) -> None:
+def test_missing_or_wrong_type_body_is_refused(server: ScriptedServer, api: CustomerCredentialsApi, body: Any) -> None:
     with pytest.raises((ApiValueError, ApiTypeError), match="customer_credential_input"):
         api.upsert_credential(CRED_ID, body)
     assert server.requests == []
@@ -406,8 +477,14 @@ def test_assignment_is_checked_too() -> None:
 
 def test_password_is_masked_everywhere_but_the_wire(server: ScriptedServer, api: CustomerCredentialsApi) -> None:
     credential_input = make_input(expired_time=datetime(2030, 1, 1, tzinfo=timezone.utc))
-    for shown in (repr(credential_input), str(credential_input), credential_input.to_str(),
-                  credential_input.to_json(), str(credential_input.to_dict()), f"{credential_input}"):
+    for shown in (
+        repr(credential_input),
+        str(credential_input),
+        credential_input.to_str(),
+        credential_input.to_json(),
+        str(credential_input.to_dict()),
+        f"{credential_input}",
+    ):
         assert PASSWORD not in shown and "**********" in shown
     assert credential_input.to_dict()["password"] == "**********"
     assert credential_input.password.get_secret_value() == PASSWORD
@@ -445,8 +522,12 @@ def test_a_password_echoed_by_the_server_is_kept_masked(server: ScriptedServer, 
 
 
 def test_secrets_echoed_in_an_error_answer_stay_out_of_its_message(server: ScriptedServer) -> None:
-    echo = {"title": "Invalid", "status": 422, "detail": f"password {PASSWORD} rejected for key {JWT_TOKEN}",
-            "invalidFields": [{"field": "password", "message": f"{PASSWORD} is too common"}]}
+    echo = {
+        "title": "Invalid",
+        "status": 422,
+        "detail": f"password {PASSWORD} rejected for key {JWT_TOKEN}",
+        "invalidFields": [{"field": "password", "message": f"{PASSWORD} is too common"}],
+    }
     server.push(Reply(422, echo, headers={"Content-Type": "application/problem+json"}))
     with pytest.raises(UnprocessableEntityException) as caught:
         make_api(server, api_key={}, access_token=JWT_TOKEN).upsert_credential(CRED_ID, make_input())
@@ -455,9 +536,10 @@ def test_secrets_echoed_in_an_error_answer_stay_out_of_its_message(server: Scrip
     assert PASSWORD in caught.value.body  # the raw answer is kept as it came
 
 
-def test_an_echoed_password_is_masked_in_its_escaped_spellings_too(server: ScriptedServer,
-                                                                   api: CustomerCredentialsApi) -> None:
-    tricky = 'pä"ss\\wörd\'SECRET'
+def test_an_echoed_password_is_masked_in_its_escaped_spellings_too(
+    server: ScriptedServer, api: CustomerCredentialsApi
+) -> None:
+    tricky = "pä\"ss\\wörd'SECRET"
     server.push(Reply(422, {"title": "Invalid", "status": 422, "detail": f"bad password {tricky}"}))
     with pytest.raises(UnprocessableEntityException) as caught:
         api.upsert_credential(CRED_ID, make_input(password=tricky))

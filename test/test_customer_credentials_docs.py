@@ -15,12 +15,22 @@ import sparkfly_client
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 API_DOC = DOCS / "CustomerCredentialsApi.md"
-MODELS = ["CustomerCredential", "CustomerCredentialInput", "ResourceLink", "Problem", "ValidationProblem",
-          "InvalidField"]
+MODELS = [
+    "CustomerCredential",
+    "CustomerCredentialInput",
+    "ResourceLink",
+    "Problem",
+    "ValidationProblem",
+    "InvalidField",
+]
 SECRET_KEY = "sk_doc-example-key"
-ANSWER = {"id": "cus_crd_0YV9Y706QGCB39FQD380G1ZHZH", "username": "jane.doe@example.com",
-          "customerId": "cus_0YV9Y706QGCB39FQD380G1ZHZH", "expiredTime": None,
-          "_links": [{"href": "/credentials/cus_crd_0YV9Y706QGCB39FQD380G1ZHZH", "rel": "self"}]}
+ANSWER = {
+    "id": "cus_crd_0YV9Y706QGCB39FQD380G1ZHZH",
+    "username": "jane.doe@example.com",
+    "customerId": "cus_0YV9Y706QGCB39FQD380G1ZHZH",
+    "expiredTime": None,
+    "_links": [{"href": "/credentials/cus_crd_0YV9Y706QGCB39FQD380G1ZHZH", "rel": "self"}],
+}
 
 
 def python_blocks(text: str) -> List[str]:
@@ -40,14 +50,21 @@ def run_block(code: str, name: str) -> None:
 
 def test_api_page_has_the_seed_sections() -> None:
     text = API_DOC.read_text()
-    for heading in ["# sparkfly_client.CustomerCredentialsApi", "# **upsert_credential**",
-                    "> CustomerCredential upsert_credential(id, customer_credential_input)", "### Example",
-                    "### Parameters", "### Return type", "### Authorization", "### HTTP request headers",
-                    "### HTTP response details"]:
+    for heading in [
+        "# sparkfly_client.CustomerCredentialsApi",
+        "# **upsert_credential**",
+        "> CustomerCredential upsert_credential(id, customer_credential_input)",
+        "### Example",
+        "### Parameters",
+        "### Return type",
+        "### Authorization",
+        "### HTTP request headers",
+        "### HTTP response details",
+    ]:
         assert heading in text
     for status in (200, 201, 401, 403, 404, 422, 429):
         assert re.search(rf"^\*\*{status}\*\* \| ", text, flags=re.M), status
-    assert "os.environ[\"SECRET_API_KEY\"]" in text and "SECRET_API_KEY" in text.split("```python")[0]
+    assert 'os.environ["SECRET_API_KEY"]' in text and "SECRET_API_KEY" in text.split("```python")[0]
 
 
 @pytest.mark.parametrize("model_name", MODELS)
@@ -69,8 +86,9 @@ def test_model_page_example_runs(model_name: str, capsys: pytest.CaptureFixture[
 
 
 @pytest.mark.parametrize("source", ["docs", "readme"])
-def test_api_examples_run_against_a_server(source: str, server: ScriptedServer, monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_api_examples_run_against_a_server(
+    source: str, server: ScriptedServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     blocks = python_blocks(API_DOC.read_text() if source == "docs" else readme_upsert_section())
     assert blocks
     monkeypatch.setenv("SPARKFLY_HOST", server.url)
@@ -88,13 +106,22 @@ def test_api_examples_run_against_a_server(source: str, server: ScriptedServer, 
         assert seen.json()["customerId"] == "cus_0YV9Y706QGCB39FQD380G1ZHZH"
 
 
-def test_api_example_prints_the_problem_of_a_refusal(server: ScriptedServer, monkeypatch: pytest.MonkeyPatch,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_api_example_prints_the_problem_of_a_refusal(
+    server: ScriptedServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("SPARKFLY_HOST", server.url)
     monkeypatch.setenv("SECRET_API_KEY", SECRET_KEY)
-    server.push(Reply(422, {"title": "Invalid data", "status": 422,
-                            "invalidFields": [{"field": "username", "message": "username is taken"}]},
-                      headers={"Content-Type": "application/problem+json"}))
+    server.push(
+        Reply(
+            422,
+            {
+                "title": "Invalid data",
+                "status": 422,
+                "invalidFields": [{"field": "username", "message": "username is taken"}],
+            },
+            headers={"Content-Type": "application/problem+json"},
+        )
+    )
     run_block(python_blocks(API_DOC.read_text())[1], "docs[1]")
     printed = capsys.readouterr().out
     assert "Problem: Invalid data" in printed and "username is taken" in printed

@@ -35,8 +35,12 @@ def upsert_api(sandbox: Any, **credentials: Any) -> CustomerCredentialsApi:
 
 
 def credential_input(**overrides: Any) -> CustomerCredentialInput:
-    fields = {"username": "jane.doe@example.com", "password": "correct-horse-battery-staple",
-              "customer_id": CUSTOMER_ID, **overrides}
+    fields = {
+        "username": "jane.doe@example.com",
+        "password": "correct-horse-battery-staple",
+        "customer_id": CUSTOMER_ID,
+        **overrides,
+    }
     return CustomerCredentialInput(**fields)
 
 

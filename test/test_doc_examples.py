@@ -19,8 +19,14 @@ EXAMPLES = find_examples(ROOT)
 def test_examples_are_found_in_every_document() -> None:
     sources = {example.source for example in EXAMPLES}
     assert {"README.md", "docs/CredentialsApi.md", "docs/Sandbox.md"} <= sources
-    assert sources == {"README.md", *(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.md")
-                                      if "```python" in p.read_text(encoding="utf-8"))}
+    assert sources == {
+        "README.md",
+        *(
+            p.relative_to(ROOT).as_posix()
+            for p in (ROOT / "docs").glob("*.md")
+            if "```python" in p.read_text(encoding="utf-8")
+        ),
+    }
     assert sum(example.source == "docs/CredentialsApi.md" for example in EXAMPLES) >= 9
 
 
@@ -57,8 +63,12 @@ def test_demo_reports_each_example_and_fails_when_one_fails(tmp_path: Path) -> N
         "print('Exception when calling CredentialsApi->get_credential: boom\\n')\n```\n",
         encoding="utf-8",
     )
-    done = subprocess.run([sys.executable, "-m", "sparkfly_client.sandbox", "demo", "--root", str(tmp_path)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "sparkfly_client.sandbox", "demo", "--root", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert lines[1] == "ok    README.md:3 Demo: fine"

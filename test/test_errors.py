@@ -30,14 +30,22 @@ from sparkfly_client.exceptions import (
 @pytest.mark.parametrize(
     ("status", "error_class"),
     [
-        (400, BadRequestException), (401, UnauthorizedException), (403, ForbiddenException),
-        (404, NotFoundException), (409, ConflictException), (422, UnprocessableEntityException),
-        (429, TooManyRequestsException), (500, ServiceException), (502, ServiceException),
-        (503, ServiceException), (418, ApiException),
+        (400, BadRequestException),
+        (401, UnauthorizedException),
+        (403, ForbiddenException),
+        (404, NotFoundException),
+        (409, ConflictException),
+        (422, UnprocessableEntityException),
+        (429, TooManyRequestsException),
+        (500, ServiceException),
+        (502, ServiceException),
+        (503, ServiceException),
+        (418, ApiException),
     ],
 )
-def test_each_status_raises_its_exception(server: ScriptedServer, api: sparkfly_client.CredentialsApi,
-                                          status: int, error_class: type) -> None:
+def test_each_status_raises_its_exception(
+    server: ScriptedServer, api: sparkfly_client.CredentialsApi, status: int, error_class: type
+) -> None:
     body = '{"error": "something", "message": "details"}'
     server.push(Reply(status, body, headers={"X-Request-Id": "req-42", "X-Runtime": "0.01"}))
     with pytest.raises(error_class) as caught:
@@ -76,8 +84,9 @@ def test_error_body_that_is_not_json_keeps_raw_text(
     "body",
     [b"{not json", b"<html>oops</html>", b'{"credential": {"id": "not-a-number"}}', b"[1, 2]", b""],
 )
-def test_success_status_with_undecodable_body(server: ScriptedServer, api: sparkfly_client.CredentialsApi,
-                                              body: bytes) -> None:
+def test_success_status_with_undecodable_body(
+    server: ScriptedServer, api: sparkfly_client.CredentialsApi, body: bytes
+) -> None:
     server.push(Reply(200, body, headers={"X-Request-Id": "req-7"}))
     with pytest.raises(ResponseDecodeError) as caught:
         api.get_credential(56)
@@ -103,23 +112,29 @@ def test_success_status_with_undecodable_body(server: ScriptedServer, api: spark
         (lambda api: api.get_credentials(store_id=-3), ApiValueError, "store_id"),
         (lambda api: api.get_credentials(per_page=True), ApiTypeError, "per_page"),
         (lambda api: api.create_credential("{}"), ApiTypeError, "credential_input_request"),
-        (lambda api: api.create_credential({"credential": {"member_id": "x"}}), ApiValueError,
-         "credential_input_request"),
+        (
+            lambda api: api.create_credential({"credential": {"member_id": "x"}}),
+            ApiValueError,
+            "credential_input_request",
+        ),
         (lambda api: api.update_credential(5, {"bogus": 1}), ApiValueError, "credential_input_request"),
         (lambda api: api.get_credential(5, _headers={"X-Evil": "a\r\nInjected: 1"}), ApiValueError, "X-Evil"),
         (lambda api: api.get_credential(5, _bogus_option=1), ApiValueError, "_bogus_option"),
     ],
 )
-def test_bad_arguments_raise_before_sending(server: ScriptedServer, api: sparkfly_client.CredentialsApi,
-                                            call, error_class: type, parameter: str) -> None:
+def test_bad_arguments_raise_before_sending(
+    server: ScriptedServer, api: sparkfly_client.CredentialsApi, call, error_class: type, parameter: str
+) -> None:
     with pytest.raises(error_class, match=parameter):
         call(api)
     assert server.requests == []
 
 
 def test_missing_credentials_raise_before_sending(server: ScriptedServer) -> None:
-    with sparkfly_client.ApiClient(sparkfly_client.Configuration(host=server.url)) as client, \
-            pytest.raises(ApiValueError, match="X-Auth-Token"):
+    with (
+        sparkfly_client.ApiClient(sparkfly_client.Configuration(host=server.url)) as client,
+        pytest.raises(ApiValueError, match="X-Auth-Token"),
+    ):
         sparkfly_client.CredentialsApi(client).get_credential(1)
     assert server.requests == []
 
@@ -138,8 +153,9 @@ def test_every_exception_is_importable_from_both_places() -> None:
         assert issubclass(getattr(exceptions, name), OpenApiException)
 
 
-def test_token_never_in_repr_messages_or_logs(server: ScriptedServer, configuration: sparkfly_client.Configuration,
-                                              caplog: pytest.LogCaptureFixture) -> None:
+def test_token_never_in_repr_messages_or_logs(
+    server: ScriptedServer, configuration: sparkfly_client.Configuration, caplog: pytest.LogCaptureFixture
+) -> None:
     configuration.debug = True
     configuration.api_key_prefix["X-Auth-Token"] = "Token"
     assert TOKEN not in repr(configuration) and TOKEN not in str(configuration)

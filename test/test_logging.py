@@ -24,15 +24,21 @@ CREDENTIAL = {"credential": {"id": 56, "identifier": "3345"}}
 def test_debug_log_tells_the_story_without_secrets(server: ScriptedServer, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger="sparkfly_client")
     config = sparkfly_client.Configuration(  # created after the level was set: it must not reset it
-        host=server.url, auth_identity=IDENTITY, auth_key=KEY, password=PASSWORD,
+        host=server.url,
+        auth_identity=IDENTITY,
+        auth_key=KEY,
+        password=PASSWORD,
         retries=RetryPolicy(max_retries=2, backoff_base=0.01, backoff_cap=0.01),
     )
 
     def answer(seen: Recorded) -> Reply:
         if seen.path == "/auth":
             return Reply(204, None, headers={"X-Auth-Token": ISSUED})
-        return Reply(503, {"error": "busy"}, headers={"X-Request-Id": "req-busy-1"}) if len(server.requests) == 2 \
+        return (
+            Reply(503, {"error": "busy"}, headers={"X-Request-Id": "req-busy-1"})
+            if len(server.requests) == 2
             else Reply(200, CREDENTIAL, headers={"X-Request-Id": "req-ok-2"})
+        )
 
     server.responder = answer
     with sparkfly_client.ApiClient(config) as client:
@@ -68,11 +74,15 @@ def test_nothing_is_logged_unless_debug_is_enabled(server: ScriptedServer, caplo
     assert [r for r in caplog.records if r.name == "sparkfly_client"] == []
 
 
-def test_each_refusal_to_retry_is_logged_with_its_reason(server: ScriptedServer,
-                                                         caplog: pytest.LogCaptureFixture) -> None:
+def test_each_refusal_to_retry_is_logged_with_its_reason(
+    server: ScriptedServer, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG, logger="sparkfly_client")
-    config = sparkfly_client.Configuration(host=server.url, api_key={"X-Auth-Token": ISSUED},
-                                           retries=RetryPolicy(max_retries=1, backoff_base=0.01, backoff_cap=0.01))
+    config = sparkfly_client.Configuration(
+        host=server.url,
+        api_key={"X-Auth-Token": ISSUED},
+        retries=RetryPolicy(max_retries=1, backoff_base=0.01, backoff_cap=0.01),
+    )
     server.push(Reply(503, {}), Reply(429, {}, headers={"Retry-After": "3600"}), Reply(502, {}), Reply(502, {}))
     with sparkfly_client.ApiClient(config) as client:
         api = CredentialsApi(client)

@@ -21,19 +21,41 @@ from sparkfly_client import (
 # The two documented sample responses, verbatim.
 SAMPLE_SCHEMA_SHAPED = {
     "credential": {
-        "id": 1009, "account_id": 5, "created_at": "2013-09-16T18:41:13Z", "updated_at": "2013-09-16T18:51:23Z",
-        "identifier": "3345", "member_id": 1, "store_id": None, "channel_id": 456, "offer_ids": [1011],
-        "annotations": {}, "code_lifetime": None, "supports_barcode": False, "merchant_id": None,
-        "offer_name": "First Offer", "merchant_name": None, "location_address": None, "url": None,
+        "id": 1009,
+        "account_id": 5,
+        "created_at": "2013-09-16T18:41:13Z",
+        "updated_at": "2013-09-16T18:51:23Z",
+        "identifier": "3345",
+        "member_id": 1,
+        "store_id": None,
+        "channel_id": 456,
+        "offer_ids": [1011],
+        "annotations": {},
+        "code_lifetime": None,
+        "supports_barcode": False,
+        "merchant_id": None,
+        "offer_name": "First Offer",
+        "merchant_name": None,
+        "location_address": None,
+        "url": None,
     },
     "errors": {},
 }
 SAMPLE_REAL_WORLD = {
     "credential": {
-        "id": 578, "identifier": "3540", "status": "open", "member_id": 1009, "offer_id": 1701, "store_id": 1,
-        "merchant_id": 251, "redeemed_at": None, "voided_at": None,
-        "offer_name": "Buy a Burger, Get Free Medium Fries", "merchant_name": "Q Burger",
-        "location_address": None, "code_lifetime": None,
+        "id": 578,
+        "identifier": "3540",
+        "status": "open",
+        "member_id": 1009,
+        "offer_id": 1701,
+        "store_id": 1,
+        "merchant_id": 251,
+        "redeemed_at": None,
+        "voided_at": None,
+        "offer_name": "Buy a Burger, Get Free Medium Fries",
+        "merchant_name": "Q Burger",
+        "location_address": None,
+        "code_lifetime": None,
     }
 }
 
@@ -80,8 +102,9 @@ def test_every_field_accepts_null() -> None:
     nulls = {name: None for name in CredentialResponse.model_fields["credential"].annotation.__args__[0].model_fields}
     result = CredentialResponse.from_json(json.dumps({"credential": nulls, "errors": None}))
     assert all(getattr(result.credential, name) is None for name in nulls)
-    listing = CredentialList.from_json(json.dumps(
-        {"page": None, "per_page": None, "total_entries": None, "total_pages": None, "credentials": None}))
+    listing = CredentialList.from_json(
+        json.dumps({"page": None, "per_page": None, "total_entries": None, "total_pages": None, "credentials": None})
+    )
     assert listing.credentials is None
     assert CredentialEligibilityResponse.from_json('{"is_eligible": null, "status": null}').is_eligible is None
 
@@ -105,8 +128,9 @@ def test_timestamps_decode_to_aware_datetimes(text: str, expected: datetime) -> 
 
 
 def test_timestamps_encode_back_to_iso_8601() -> None:
-    credential = CredentialResponse.from_json('{"credential": {"created_at": "Mon, 16 Sep 2013 18:41:13 GMT",'
-                                              ' "updated_at": "2013-09-16T20:41:13+02:00"}}').credential
+    credential = CredentialResponse.from_json(
+        '{"credential": {"created_at": "Mon, 16 Sep 2013 18:41:13 GMT", "updated_at": "2013-09-16T20:41:13+02:00"}}'
+    ).credential
     assert credential.to_dict() == {"created_at": "2013-09-16T18:41:13Z", "updated_at": "2013-09-16T20:41:13+02:00"}
 
 

@@ -19,12 +19,15 @@ schema.config.generation.update(allow_extra_parameters=False)
 
 
 @schema.parametrize()
-@hypothesis.settings(max_examples=30, deadline=None, derandomize=True,
-                     suppress_health_check=list(hypothesis.HealthCheck))
+@hypothesis.settings(
+    max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(hypothesis.HealthCheck)
+)
 def test_sandbox_conforms_to_the_document(case: Any, sparkfly_sandbox_server: Sandbox) -> None:
     sandbox = sparkfly_sandbox_server
-    case.call_and_validate(base_url=sandbox.url,
-                           headers={"X-Auth-Token": sandbox.token, "REB-APIKEY": sandbox.secret_key},
-                           # The public schema makes every field optional, but the service refuses a credential
-                           # without member and channel (400): schema-valid is not always acceptable here.
-                           excluded_checks=[schemathesis.checks.positive_data_acceptance])
+    case.call_and_validate(
+        base_url=sandbox.url,
+        headers={"X-Auth-Token": sandbox.token, "REB-APIKEY": sandbox.secret_key},
+        # The public schema makes every field optional, but the service refuses a credential
+        # without member and channel (400): schema-valid is not always acceptable here.
+        excluded_checks=[schemathesis.checks.positive_data_acceptance],
+    )

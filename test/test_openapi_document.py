@@ -74,8 +74,12 @@ def test_every_model_has_a_schema_with_its_fields(document: Dict[str, Any], name
     schema = document["components"]["schemas"][name]
     parts = schema.get("allOf", [schema])
     properties = {prop for part in parts for prop in part.get("properties", {})}
-    properties |= {prop for part in parts if "$ref" in part
-                   for prop in document["components"]["schemas"][part["$ref"].rsplit("/", 1)[-1]]["properties"]}
+    properties |= {
+        prop
+        for part in parts
+        if "$ref" in part
+        for prop in document["components"]["schemas"][part["$ref"].rsplit("/", 1)[-1]]["properties"]
+    }
     wire_names = {field.alias or field_name for field_name, field in model.model_fields.items()}
     assert wire_names - _MODEL_ONLY_FIELDS.get(name, set()) <= properties
 
@@ -88,11 +92,20 @@ def test_real_world_credential_fields(document: Dict[str, Any]) -> None:
 
 
 def test_links_from_create_name_real_operations(document: Dict[str, Any]) -> None:
-    operation_ids = {operation["operationId"] for item in document["paths"].values()
-                     for operation in item.values() if isinstance(operation, dict) and "operationId" in operation}
+    operation_ids = {
+        operation["operationId"]
+        for item in document["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
     create = document["paths"]["/v1.0/credentials"]["post"]["responses"]["201"]
     links = [document["components"]["links"][link["$ref"].rsplit("/", 1)[-1]] for link in create["links"].values()]
     assert {link["operationId"] for link in links} == {
-        "get_credential", "update_credential", "redeem_credential", "void_credential", "delete_credential"}
+        "get_credential",
+        "update_credential",
+        "redeem_credential",
+        "void_credential",
+        "delete_credential",
+    }
     assert {link["operationId"] for link in links} <= operation_ids
     assert all(link["parameters"] == {"credential_id": "$response.body#/credential/id"} for link in links)

@@ -9,14 +9,18 @@ from sparkfly_client import CredentialsApi
 
 def page_body(page: int, ids: list, total_pages: object, per_page: int = 2) -> dict:
     return {
-        "page": page, "per_page": per_page, "total_entries": None, "total_pages": total_pages,
+        "page": page,
+        "per_page": per_page,
+        "total_entries": None,
+        "total_pages": total_pages,
         "credentials": [{"credential": {"id": i, "identifier": f"code-{i}"}} for i in ids],
     }
 
 
 def test_walks_every_page_then_stops_at_total_pages(server: ScriptedServer, api: CredentialsApi) -> None:
-    server.push(Reply(200, page_body(1, [1, 2], 3)), Reply(200, page_body(2, [3, 4], 3)),
-                Reply(200, page_body(3, [5], 3)))
+    server.push(
+        Reply(200, page_body(1, [1, 2], 3)), Reply(200, page_body(2, [3, 4], 3)), Reply(200, page_body(3, [5], 3))
+    )
     ids = [item.credential.id for item in api.iter_credentials(member_id=56, per_page=2)]
     assert ids == [1, 2, 3, 4, 5]
     assert [r.query for r in server.requests] == [

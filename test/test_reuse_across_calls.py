@@ -49,7 +49,11 @@ def test_header_changes_between_calls_reach_the_wire(server: ScriptedServer, api
     api.get_credential(56)
     seen = server.last
     assert (seen.header("User-Agent"), seen.header("X-Lane"), seen.header("Cookie"), seen.header("X-Auth-Token")) == (
-        "pos-terminal/2.0", "3", "session=abc", "second-token")
+        "pos-terminal/2.0",
+        "3",
+        "session=abc",
+        "second-token",
+    )
     del client.default_headers["X-Lane"]
     api.get_credential(56)
     assert server.last.header("X-Lane") is None
@@ -66,8 +70,10 @@ def test_a_bad_default_header_is_refused_on_every_call(server: ScriptedServer, a
 
 def test_a_bad_content_type_is_refused_before_sending(server: ScriptedServer, api: CredentialsApi) -> None:
     with pytest.raises(sparkfly_client.ApiValueError, match="Content-Type"):
-        api.create_credential(credential_input_request={"credential": {"member_id": 56}},
-                              _content_type="application/json\r\nX-Injected: yes")
+        api.create_credential(
+            credential_input_request={"credential": {"member_id": 56}},
+            _content_type="application/json\r\nX-Injected: yes",
+        )
     assert server.requests == []
 
 
@@ -95,6 +101,7 @@ def test_timeout_setting_changes_apply_to_the_next_call(server: ScriptedServer, 
 
 
 def test_string_path_parameters_are_still_percent_encoded() -> None:
-    endpoint: Endpoint[None] = Endpoint("put_thing", "PUT", "/things/{thing_id}", None,
-                                        path_params=(PathParam("thing_id", NonEmptyStr),))
+    endpoint: Endpoint[None] = Endpoint(
+        "put_thing", "PUT", "/things/{thing_id}", None, path_params=(PathParam("thing_id", NonEmptyStr),)
+    )
     assert endpoint.render_path({"thing_id": "a/b c"}) == "/things/a%2Fb%20c"

@@ -29,8 +29,9 @@ def api(sparkfly_api_client: sparkfly_client.ApiClient) -> sparkfly_client.Crede
     return sparkfly_client.CredentialsApi(sparkfly_api_client)
 
 
-def raw(sandbox: Sandbox, method: str, path: str, body: Any = None,
-        headers: Optional[Dict[str, str]] = None) -> urllib3.BaseHTTPResponse:
+def raw(
+    sandbox: Sandbox, method: str, path: str, body: Any = None, headers: Optional[Dict[str, str]] = None
+) -> urllib3.BaseHTTPResponse:
     """One request with no client logic in between (and no urllib3 retries)."""
     encoded = None if body is None else json.dumps(body).encode()
     return urllib3.request(method, sandbox.url + path, body=encoded, headers=headers or {}, retries=False)
@@ -67,17 +68,23 @@ def test_identifier_appears_once_an_offer_is_attached(api: sparkfly_client.Crede
     assert updated is not None and updated.identifier and updated.offer_ids == [59]
 
 
-@pytest.mark.parametrize(("fields", "error"), [
-    ({"channel_id": 56}, "member_id is required"),
-    ({"member_id": 56}, "channel_id is required"),
-    ({"member_id": 999, "channel_id": 56}, "Member with ID 999 not found"),
-    ({"member_id": 56, "channel_id": 56, "offer_id": 58}, "Offer with ID 58 is no longer active"),
-    ({"member_id": 56, "channel_id": 56, "offer_id": 59}, CLUB_ONLY),
-    ({"member_id": 56, "channel_id": 57, "offer_id": 57}, "Offer Free Coffee with Any Breakfast is not available on "
-                                                          "channel 57"),
-])
-def test_create_refusals_are_400_bad_request_objects(api: sparkfly_client.CredentialsApi, fields: Dict[str, int],
-                                                      error: str) -> None:
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"channel_id": 56}, "member_id is required"),
+        ({"member_id": 56}, "channel_id is required"),
+        ({"member_id": 999, "channel_id": 56}, "Member with ID 999 not found"),
+        ({"member_id": 56, "channel_id": 56, "offer_id": 58}, "Offer with ID 58 is no longer active"),
+        ({"member_id": 56, "channel_id": 56, "offer_id": 59}, CLUB_ONLY),
+        (
+            {"member_id": 56, "channel_id": 57, "offer_id": 57},
+            "Offer Free Coffee with Any Breakfast is not available on channel 57",
+        ),
+    ],
+)
+def test_create_refusals_are_400_bad_request_objects(
+    api: sparkfly_client.CredentialsApi, fields: Dict[str, int], error: str
+) -> None:
     with pytest.raises(sparkfly_client.BadRequestException) as caught:
         api.create_credential({"credential": fields})
     assert isinstance(caught.value.data, sparkfly_client.BadRequestObject)
@@ -87,11 +94,19 @@ def test_create_refusals_are_400_bad_request_objects(api: sparkfly_client.Creden
 def test_create_with_no_body_needs_a_member(sparkfly_sandbox: Sandbox) -> None:
     response = raw(sparkfly_sandbox, "POST", "/v1.0/credentials", headers={"X-Auth-Token": sparkfly_sandbox.token})
     assert response.status == 400 and response.json()["error"] == "member_id is required"
-    broken = urllib3.request("POST", sparkfly_sandbox.url + "/v1.0/credentials", body=b"{not json",
-                             headers={"X-Auth-Token": sparkfly_sandbox.token, "Content-Type": "application/json"})
+    broken = urllib3.request(
+        "POST",
+        sparkfly_sandbox.url + "/v1.0/credentials",
+        body=b"{not json",
+        headers={"X-Auth-Token": sparkfly_sandbox.token, "Content-Type": "application/json"},
+    )
     assert broken.status == 400 and broken.json()["error"] == "Error parsing request"
-    null = urllib3.request("PUT", sparkfly_sandbox.url + "/v1.0/credentials/56", body=b"null",
-                           headers={"X-Auth-Token": sparkfly_sandbox.token, "Content-Type": "application/json"})
+    null = urllib3.request(
+        "PUT",
+        sparkfly_sandbox.url + "/v1.0/credentials/56",
+        body=b"null",
+        headers={"X-Auth-Token": sparkfly_sandbox.token, "Content-Type": "application/json"},
+    )
     assert null.status == 400 and null.json()["message"] == "The body must be a JSON object, not null"
 
 
@@ -152,8 +167,9 @@ def test_list_filters_and_paginates(api: sparkfly_client.CredentialsApi) -> None
 
 
 def test_json_suffix_is_accepted(sparkfly_sandbox: Sandbox) -> None:
-    response = raw(sparkfly_sandbox, "GET", "/v1.0/credentials/56.json",
-                   headers={"X-Auth-Token": sparkfly_sandbox.token})
+    response = raw(
+        sparkfly_sandbox, "GET", "/v1.0/credentials/56.json", headers={"X-Auth-Token": sparkfly_sandbox.token}
+    )
     assert response.status == 200 and response.json()["credential"]["id"] == 56
 
 
@@ -168,37 +184,42 @@ def test_missing_or_bad_token_is_401(sparkfly_sandbox: Sandbox, token: Optional[
 
 
 def test_client_fetches_and_renews_auth_token(sparkfly_sandbox: Sandbox) -> None:
-    config = sparkfly_client.Configuration(host=sparkfly_sandbox.url, auth_identity=sparkfly_sandbox.identity,
-                                           auth_key=sparkfly_sandbox.key)
+    config = sparkfly_client.Configuration(
+        host=sparkfly_sandbox.url, auth_identity=sparkfly_sandbox.identity, auth_key=sparkfly_sandbox.key
+    )
     with sparkfly_client.ApiClient(config) as client:
         api = sparkfly_client.CredentialsApi(client)
         assert api.get_credential(56).credential is not None
         sparkfly_sandbox.expire_tokens()  # the server forgets the token; the client still thinks it is fresh
         assert api.get_credential(56).credential is not None
     assert [(r.path, r.status) for r in sparkfly_sandbox.requests] == [
-        ("/auth", 204), ("/v1.0/credentials/56", 200),
-        ("/v1.0/credentials/56", 401), ("/auth", 204), ("/v1.0/credentials/56", 200),
+        ("/auth", 204),
+        ("/v1.0/credentials/56", 200),
+        ("/v1.0/credentials/56", 401),
+        ("/auth", 204),
+        ("/v1.0/credentials/56", 200),
     ]
 
 
 def test_auth_tokens_expire_after_their_ttl() -> None:
     with Sandbox(token_ttl=0.0) as sandbox:
-        issued = raw(sandbox, "GET", "/auth", headers={"X-Auth-Identity": sandbox.identity,
-                                                       "X-Auth-Key": sandbox.key})
+        issued = raw(sandbox, "GET", "/auth", headers={"X-Auth-Identity": sandbox.identity, "X-Auth-Key": sandbox.key})
         assert issued.status == 204
         token = issued.headers["X-Auth-Token"]
         assert raw(sandbox, "GET", "/v1.0/credentials/56", headers={"X-Auth-Token": token}).status == 401
     with Sandbox(token_ttl=3600.0) as sandbox:
-        token = raw(sandbox, "GET", "/auth", headers={"X-Auth-Identity": sandbox.identity,
-                                                      "X-Auth-Key": sandbox.key}).headers["X-Auth-Token"]
+        token = raw(
+            sandbox, "GET", "/auth", headers={"X-Auth-Identity": sandbox.identity, "X-Auth-Key": sandbox.key}
+        ).headers["X-Auth-Token"]
         assert raw(sandbox, "GET", "/v1.0/credentials/56", headers={"X-Auth-Token": token}).status == 200
         assert raw(sandbox, "DELETE", "/__sandbox/tokens").status == 204
         assert raw(sandbox, "GET", "/v1.0/credentials/56", headers={"X-Auth-Token": token}).status == 401
 
 
 def test_auth_refuses_a_wrong_key(sparkfly_sandbox: Sandbox) -> None:
-    response = raw(sparkfly_sandbox, "GET", "/auth",
-                   headers={"X-Auth-Identity": sparkfly_sandbox.identity, "X-Auth-Key": "nope"})
+    response = raw(
+        sparkfly_sandbox, "GET", "/auth", headers={"X-Auth-Identity": sparkfly_sandbox.identity, "X-Auth-Key": "nope"}
+    )
     assert response.status == 401 and "X-Auth-Token" not in response.headers
     with pytest.raises(sparkfly_client.UnauthorizedException):
         config = sparkfly_client.Configuration(host=sparkfly_sandbox.url, auth_identity="x", auth_key="nope")
@@ -212,14 +233,21 @@ def test_repr_shows_no_credentials(sparkfly_sandbox: Sandbox) -> None:
 
 # --- the upsert resource -----------------------------------------------------------------------
 
-UPSERT = {"username": "member56@example.com", "password": "s3cret-pass", "customerId": "cus_56",
-          "expiredTime": "2030-01-01T00:00:00Z"}
+UPSERT = {
+    "username": "member56@example.com",
+    "password": "s3cret-pass",
+    "customerId": "cus_56",
+    "expiredTime": "2030-01-01T00:00:00Z",
+}
 
 
 @pytest.mark.parametrize("auth", ["key", "jwt"])
 def test_upsert_creates_then_updates(sparkfly_sandbox: Sandbox, auth: str) -> None:
-    headers = ({"REB-APIKEY": sparkfly_sandbox.secret_key} if auth == "key"
-               else {"Authorization": f"Bearer {sparkfly_sandbox.jwt}"})
+    headers = (
+        {"REB-APIKEY": sparkfly_sandbox.secret_key}
+        if auth == "key"
+        else {"Authorization": f"Bearer {sparkfly_sandbox.jwt}"}
+    )
     headers["Content-Type"] = "application/json"
     first = raw(sparkfly_sandbox, "PUT", "/credentials/cus_crd_56", UPSERT, headers)
     assert first.status == 201
@@ -232,9 +260,13 @@ def test_upsert_creates_then_updates(sparkfly_sandbox: Sandbox, auth: str) -> No
 
 
 def test_upsert_validation_is_422_with_invalid_fields(sparkfly_sandbox: Sandbox) -> None:
-    response = raw(sparkfly_sandbox, "PUT", "/credentials/cus_crd_56",
-                   {"username": "", "customerId": 5, "expiredTime": "soon"},
-                   {"REB-APIKEY": sparkfly_sandbox.secret_key})
+    response = raw(
+        sparkfly_sandbox,
+        "PUT",
+        "/credentials/cus_crd_56",
+        {"username": "", "customerId": 5, "expiredTime": "soon"},
+        {"REB-APIKEY": sparkfly_sandbox.secret_key},
+    )
     assert response.status == 422
     assert response.headers["Content-Type"] == "application/problem+json"
     problem = response.json()
@@ -244,8 +276,12 @@ def test_upsert_validation_is_422_with_invalid_fields(sparkfly_sandbox: Sandbox)
 
 
 def test_upsert_without_credentials_is_401_problem(sparkfly_sandbox: Sandbox) -> None:
-    for headers in ({}, {"REB-APIKEY": "wrong"}, {"Authorization": "Bearer wrong"},
-                    {"X-Auth-Token": sparkfly_sandbox.token}):
+    for headers in (
+        {},
+        {"REB-APIKEY": "wrong"},
+        {"Authorization": "Bearer wrong"},
+        {"X-Auth-Token": sparkfly_sandbox.token},
+    ):
         response = raw(sparkfly_sandbox, "PUT", "/credentials/cus_crd_56", UPSERT, headers)
         assert response.status == 401
         assert response.json()["title"] == "Unauthorized" and response.json()["status"] == 401
@@ -254,15 +290,17 @@ def test_upsert_without_credentials_is_401_problem(sparkfly_sandbox: Sandbox) ->
 # --- fault injection ---------------------------------------------------------------------------
 
 
-def test_injected_429_is_retried_after_retry_after(sparkfly_sandbox: Sandbox,
-                                                   api: sparkfly_client.CredentialsApi) -> None:
+def test_injected_429_is_retried_after_retry_after(
+    sparkfly_sandbox: Sandbox, api: sparkfly_client.CredentialsApi
+) -> None:
     sparkfly_sandbox.inject(429, headers={"Retry-After": "0"}, times=2, path="/v1.0/credentials/*")
     assert api.get_credential(56).credential is not None
     assert [r.status for r in sparkfly_sandbox.requests] == [429, 429, 200]
 
 
-def test_injected_status_reaches_the_caller_with_its_headers(sparkfly_sandbox: Sandbox,
-                                                             api: sparkfly_client.CredentialsApi) -> None:
+def test_injected_status_reaches_the_caller_with_its_headers(
+    sparkfly_sandbox: Sandbox, api: sparkfly_client.CredentialsApi
+) -> None:
     sparkfly_sandbox.inject(503, headers={"X-Trace": "abc"}, method="GET")
     with pytest.raises(sparkfly_client.ServiceException) as caught:
         api.get_credential(56, _retries=0)
@@ -286,8 +324,9 @@ def test_stall_makes_the_client_time_out(sparkfly_sandbox: Sandbox, api: sparkfl
         api.get_credential(56, _request_timeout=0.2, _retries=0)
 
 
-def test_drop_closes_the_connection_without_answer(sparkfly_sandbox: Sandbox,
-                                                   api: sparkfly_client.CredentialsApi) -> None:
+def test_drop_closes_the_connection_without_answer(
+    sparkfly_sandbox: Sandbox, api: sparkfly_client.CredentialsApi
+) -> None:
     sparkfly_sandbox.inject(drop=True)
     with pytest.raises(sparkfly_client.ApiConnectionError):
         api.create_credential(CREATE, _retries=0)
@@ -295,8 +334,12 @@ def test_drop_closes_the_connection_without_answer(sparkfly_sandbox: Sandbox,
 
 
 def test_faults_over_http(sparkfly_sandbox: Sandbox, api: sparkfly_client.CredentialsApi) -> None:
-    added = raw(sparkfly_sandbox, "POST", "/__sandbox/faults", {"status": 429, "headers": {"Retry-After": "7"},
-                                                                 "times": 2, "method": "get"})
+    added = raw(
+        sparkfly_sandbox,
+        "POST",
+        "/__sandbox/faults",
+        {"status": 429, "headers": {"Retry-After": "7"}, "times": 2, "method": "get"},
+    )
     assert added.status == 201 and added.json()["method"] == "GET"
     assert raw(sparkfly_sandbox, "GET", "/__sandbox/faults").json()[0]["times"] == 2
     with pytest.raises(sparkfly_client.TooManyRequestsException) as caught:
@@ -327,13 +370,30 @@ def test_fault_arguments_are_checked() -> None:
 
 def test_import_sparkfly_client_does_not_load_the_sandbox() -> None:
     code = "import sys, sparkfly_client; print(any(m.startswith('sparkfly_client.sandbox') for m in sys.modules))"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True).stdout.strip() == "False"
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+        == "False"
+    )
 
 
 def test_cli_prints_url_and_every_credential() -> None:
-    command = [sys.executable, "-m", "sparkfly_client.sandbox", "--port", "0", "--token", "t-1", "--identity", "i-1",
-               "--key", "k-1", "--secret-key", "s-1", "--jwt", "j-1"]
+    command = [
+        sys.executable,
+        "-m",
+        "sparkfly_client.sandbox",
+        "--port",
+        "0",
+        "--token",
+        "t-1",
+        "--identity",
+        "i-1",
+        "--key",
+        "k-1",
+        "--secret-key",
+        "s-1",
+        "--jwt",
+        "j-1",
+    ]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
         try:
             assert process.stdout is not None
@@ -355,8 +415,13 @@ def test_fixtures_reach_a_users_test_suite(tmp_path: Any) -> None:
         "    assert api.get_credential(56).credential.identifier == '5600'\n"
         "    assert sparkfly_sandbox.requests[-1].path == '/v1.0/credentials/56'\n"
     )
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-                          cwd=tmp_path, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout
 

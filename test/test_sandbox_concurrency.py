@@ -23,8 +23,9 @@ def _worker(api: sparkfly_client.CredentialsApi, thread: int, start: threading.B
         step = call % 4
         if step == 0:
             tag = f"{thread}-{call}"
-            created = api.create_credential({"credential": {"member_id": 56, "offer_id": 56, "channel_id": 56,
-                                                            "annotations": {"tag": tag}}}).credential
+            created = api.create_credential(
+                {"credential": {"member_id": 56, "offer_id": 56, "channel_id": 56, "annotations": {"tag": tag}}}
+            ).credential
             assert created is not None and created.id is not None and created.id not in mine
             last = created.id
             mine[last] = (tag, "open")

@@ -72,8 +72,9 @@ def test_503_then_200_on_get_is_retried(server: ScriptedServer, retrying_api: Cr
     assert [r.path for r in server.requests] == ["/v1.0/credentials/56"] * 2
 
 
-def test_unread_variant_retries_too_and_returns_the_final_answer(server: ScriptedServer,
-                                                                  retrying_api: CredentialsApi) -> None:
+def test_unread_variant_retries_too_and_returns_the_final_answer(
+    server: ScriptedServer, retrying_api: CredentialsApi
+) -> None:
     server.push(Reply(503, {"error": "busy"}), Reply(200, CREDENTIAL))
     raw = retrying_api.get_credential_without_preload_content(56)
     assert raw.status == 200 and b'"3345"' in raw.read()
@@ -81,8 +82,9 @@ def test_unread_variant_retries_too_and_returns_the_final_answer(server: Scripte
 
 
 @pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
-def test_each_retryable_status_is_retried_on_put(server: ScriptedServer, retrying_api: CredentialsApi,
-                                                 status: int) -> None:
+def test_each_retryable_status_is_retried_on_put(
+    server: ScriptedServer, retrying_api: CredentialsApi, status: int
+) -> None:
     server.push(Reply(status, {}), Reply(200, CREDENTIAL))
     retrying_api.void_credential(56)
     assert len(server.requests) == 2
@@ -104,8 +106,9 @@ def test_429_with_retry_after_one_second_waits(server: ScriptedServer, api_clien
     assert len(server.requests) == 2
 
 
-def test_retry_after_longer_than_the_maximum_raises_at_once(server: ScriptedServer,
-                                                            retrying_api: CredentialsApi) -> None:
+def test_retry_after_longer_than_the_maximum_raises_at_once(
+    server: ScriptedServer, retrying_api: CredentialsApi
+) -> None:
     server.push(Reply(429, {"title": "Rate Limit Exceeded"}, headers={"Retry-After": "3600"}))
     started = time.monotonic()
     with pytest.raises(TooManyRequestsException) as caught:
@@ -125,16 +128,16 @@ def test_retry_after_http_date_is_honoured(server: ScriptedServer, retrying_api:
     assert "max_retry_wait is 60s" in str(caught.value)
 
 
-def test_rate_limit_reset_date_in_the_past_retries_at_once(server: ScriptedServer,
-                                                           retrying_api: CredentialsApi) -> None:
+def test_rate_limit_reset_date_in_the_past_retries_at_once(
+    server: ScriptedServer, retrying_api: CredentialsApi
+) -> None:
     past = formatdate(time.time() - 5, usegmt=True)
     server.push(Reply(429, {}, headers={"Rate-Limit-Reset": past}), Reply(200, CREDENTIAL))
     retrying_api.get_credential(56)
     assert len(server.requests) == 2
 
 
-def test_rate_limit_reset_far_ahead_raises_with_the_wait(server: ScriptedServer,
-                                                         retrying_api: CredentialsApi) -> None:
+def test_rate_limit_reset_far_ahead_raises_with_the_wait(server: ScriptedServer, retrying_api: CredentialsApi) -> None:
     reset = formatdate(time.time() + 600, usegmt=True)
     server.push(Reply(429, {"title": "Rate Limit Exceeded"}, headers={"Rate-Limit-Reset": reset}))
     with pytest.raises(TooManyRequestsException) as caught:
@@ -143,8 +146,7 @@ def test_rate_limit_reset_far_ahead_raises_with_the_wait(server: ScriptedServer,
     assert 590 < (caught.value.retry_after or 0) <= 600
 
 
-def test_rate_limit_reset_on_other_statuses_is_not_a_wait(server: ScriptedServer,
-                                                           retrying_api: CredentialsApi) -> None:
+def test_rate_limit_reset_on_other_statuses_is_not_a_wait(server: ScriptedServer, retrying_api: CredentialsApi) -> None:
     # A rate-limited service sends the window's reset time on every answer; a 503 still backs off and retries.
     reset = formatdate(time.time() + 3600, usegmt=True)
     server.push(Reply(503, {}, headers={"Rate-Limit-Reset": reset}), Reply(200, CREDENTIAL))
@@ -160,8 +162,9 @@ def test_max_retry_wait_is_configurable(server: ScriptedServer, retrying_api: Cr
     assert len(server.requests) == 1
 
 
-def test_html_502_page_is_retried_then_raised_with_its_body(server: ScriptedServer,
-                                                            retrying_api: CredentialsApi) -> None:
+def test_html_502_page_is_retried_then_raised_with_its_body(
+    server: ScriptedServer, retrying_api: CredentialsApi
+) -> None:
     page = "<html><body><h1>502 Bad Gateway</h1></body></html>"
     server.default = Reply(502, page, headers={"Content-Type": "text/html"})
     with pytest.raises(ServiceException) as caught:
@@ -213,11 +216,11 @@ def test_bad_retries_value_is_a_clear_error(server: ScriptedServer, api: Credent
 # --- transport failures -----------------------------------------------------------------------------
 
 
-def test_drop_after_the_server_read_a_post_is_not_retried(server: ScriptedServer,
-                                                          retrying_api: CredentialsApi) -> None:
+def test_drop_after_the_server_read_a_post_is_not_retried(server: ScriptedServer, retrying_api: CredentialsApi) -> None:
     server.push(Reply(fault="drop"), Reply(201, CREDENTIAL))
     request = sparkfly_client.CredentialInputRequest(
-        credential=sparkfly_client.CredentialInput(member_id=56, offer_id=56, channel_id=56))
+        credential=sparkfly_client.CredentialInput(member_id=56, offer_id=56, channel_id=56)
+    )
     with pytest.raises(ApiConnectionError) as caught:
         retrying_api.create_credential(request)
     assert len(server.requests) == 1  # a create is never duplicated
@@ -260,8 +263,9 @@ def test_read_timeout_raises_api_timeout_error(server: ScriptedServer, api: Cred
     assert TOKEN not in str(error)
 
 
-def test_configured_timeout_applies_and_get_is_retried_after_it(server: ScriptedServer,
-                                                                 retrying_api: CredentialsApi) -> None:
+def test_configured_timeout_applies_and_get_is_retried_after_it(
+    server: ScriptedServer, retrying_api: CredentialsApi
+) -> None:
     retrying_api.api_client.configuration.timeout = 0.2
     server.push(Reply(200, CREDENTIAL, delay=1.0), Reply(200, CREDENTIAL))
     assert retrying_api.get_credential(56).credential.id == 56
@@ -276,8 +280,9 @@ def test_bad_timeout_is_a_clear_error(server: ScriptedServer, api: CredentialsAp
     assert server.requests == []
 
 
-def test_truncated_body_is_a_connection_error_after_retries(server: ScriptedServer,
-                                                            retrying_api: CredentialsApi) -> None:
+def test_truncated_body_is_a_connection_error_after_retries(
+    server: ScriptedServer, retrying_api: CredentialsApi
+) -> None:
     server.default = Reply(200, CREDENTIAL, fault="truncate")
     with pytest.raises(ApiConnectionError) as caught:
         retrying_api.get_credential(56)
@@ -289,8 +294,9 @@ def test_truncated_body_then_a_whole_one_succeeds(server: ScriptedServer, retryi
     assert retrying_api.get_credential(56).credential.identifier == "3345"
 
 
-def test_invalid_json_on_200_is_a_decode_error_not_retried(server: ScriptedServer,
-                                                           retrying_api: CredentialsApi) -> None:
+def test_invalid_json_on_200_is_a_decode_error_not_retried(
+    server: ScriptedServer, retrying_api: CredentialsApi
+) -> None:
     server.push(Reply(200, b'{"credential": {"id": 56,'))
     with pytest.raises(ResponseDecodeError) as caught:
         retrying_api.get_credential(56)
@@ -301,8 +307,16 @@ def test_invalid_json_on_200_is_a_decode_error_not_retried(server: ScriptedServe
 # --- checks before sending --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("host", ["api.sparkfly.com", "ftp://api.sparkfly.com", "https://", "https://a b.com",
-                                  "https://api.sparkfly.com\r\nX-Injected: 1"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "api.sparkfly.com",
+        "ftp://api.sparkfly.com",
+        "https://",
+        "https://a b.com",
+        "https://api.sparkfly.com\r\nX-Injected: 1",
+    ],
+)
 def test_host_without_http_scheme_is_rejected(host: str) -> None:
     config = sparkfly_client.Configuration(host=host, api_key={"X-Auth-Token": TOKEN})
     with sparkfly_client.ApiClient(config) as client, pytest.raises(ApiValueError, match="http:// or https://"):
@@ -310,8 +324,9 @@ def test_host_without_http_scheme_is_rejected(host: str) -> None:
 
 
 @pytest.mark.parametrize("value", ["a\r\nX-Injected: 1", "a\nb", "a\rb"])
-def test_header_with_line_break_is_rejected_before_sending(server: ScriptedServer, api: CredentialsApi,
-                                                            value: str) -> None:
+def test_header_with_line_break_is_rejected_before_sending(
+    server: ScriptedServer, api: CredentialsApi, value: str
+) -> None:
     with pytest.raises(ApiValueError, match="line break") as caught:
         api.get_credential(56, _headers={"X-Lane": value})
     assert value not in str(caught.value)
@@ -333,7 +348,8 @@ def wait_until(condition: Callable[[], bool], seconds: float = 3.0) -> bool:
 
 
 def test_keep_alive_reuses_one_connection_and_close_releases_it(
-        server: ScriptedServer, configuration: sparkfly_client.Configuration) -> None:
+    server: ScriptedServer, configuration: sparkfly_client.Configuration
+) -> None:
     client = sparkfly_client.ApiClient(configuration)
     api = CredentialsApi(client)
     for _ in range(3):
@@ -343,16 +359,18 @@ def test_keep_alive_reuses_one_connection_and_close_releases_it(
     assert wait_until(lambda: server.connections_closed == 1)
 
 
-def test_context_manager_releases_the_pool(server: ScriptedServer,
-                                           configuration: sparkfly_client.Configuration) -> None:
+def test_context_manager_releases_the_pool(
+    server: ScriptedServer, configuration: sparkfly_client.Configuration
+) -> None:
     with sparkfly_client.ApiClient(configuration) as client:
         CredentialsApi(client).get_credential(56)
         assert server.connections_closed == 0
     assert wait_until(lambda: server.connections_closed == 1)
 
 
-def test_one_client_shared_by_sixteen_threads(server: ScriptedServer,
-                                              configuration: sparkfly_client.Configuration) -> None:
+def test_one_client_shared_by_sixteen_threads(
+    server: ScriptedServer, configuration: sparkfly_client.Configuration
+) -> None:
     configuration.connection_pool_maxsize = 16
     server.responder = lambda seen: Reply(200, {"credential": {"id": int(seen.path.rsplit("/", 1)[1])}})
     results: List[int] = []
@@ -385,8 +403,11 @@ def test_one_client_shared_by_sixteen_threads(server: ScriptedServer,
 def test_requests_go_through_the_proxy_with_its_headers(server: ScriptedServer) -> None:
     server.push(Reply(200, CREDENTIAL))
     config = sparkfly_client.Configuration(
-        host="http://api.sparkfly.test", api_key={"X-Auth-Token": TOKEN}, retries=0,
-        proxy=server.url, proxy_headers={"Proxy-Authorization": "Basic cHJveHk6c2VjcmV0"},
+        host="http://api.sparkfly.test",
+        api_key={"X-Auth-Token": TOKEN},
+        retries=0,
+        proxy=server.url,
+        proxy_headers={"Proxy-Authorization": "Basic cHJveHk6c2VjcmV0"},
     )
     with sparkfly_client.ApiClient(config) as client:
         assert CredentialsApi(client).get_credential(56).credential.id == 56
@@ -399,8 +420,9 @@ def test_requests_go_through_the_proxy_with_its_headers(server: ScriptedServer) 
 
 def test_proxy_credentials_in_the_url_become_proxy_authorization(server: ScriptedServer) -> None:
     proxy = server.url.replace("http://", "http://pos-56:pa%3Ass-SECRET@")
-    config = sparkfly_client.Configuration(host="http://api.sparkfly.test", api_key={"X-Auth-Token": TOKEN},
-                                           retries=0, proxy=proxy)
+    config = sparkfly_client.Configuration(
+        host="http://api.sparkfly.test", api_key={"X-Auth-Token": TOKEN}, retries=0, proxy=proxy
+    )
     with sparkfly_client.ApiClient(config) as client:
         CredentialsApi(client).get_credential(56)
     expected = "Basic " + base64.b64encode(b"pos-56:pa:ss-SECRET").decode()
@@ -409,8 +431,9 @@ def test_proxy_credentials_in_the_url_become_proxy_authorization(server: Scripte
 
 
 def test_unreachable_proxy_means_nothing_was_sent() -> None:
-    config = sparkfly_client.Configuration(host="http://api.sparkfly.test", api_key={"X-Auth-Token": TOKEN},
-                                           retries=FAST, proxy=closed_port_url())
+    config = sparkfly_client.Configuration(
+        host="http://api.sparkfly.test", api_key={"X-Auth-Token": TOKEN}, retries=FAST, proxy=closed_port_url()
+    )
     with sparkfly_client.ApiClient(config) as client, pytest.raises(ApiConnectionError) as caught:
         CredentialsApi(client).create_credential(sparkfly_client.CredentialInputRequest())
     assert not caught.value.request_sent and caught.value.attempts == 3
@@ -427,8 +450,9 @@ def test_connect_timeout_on_post_is_retried_because_nothing_was_sent() -> None:
             filler.setblocking(False)
             filler.connect_ex(("127.0.0.1", port))
         time.sleep(0.1)  # let the kernel finish those handshakes and fill the queue
-        config = sparkfly_client.Configuration(host=f"http://127.0.0.1:{port}", api_key={"X-Auth-Token": TOKEN},
-                                               retries=FAST, timeout=(0.2, 5.0))
+        config = sparkfly_client.Configuration(
+            host=f"http://127.0.0.1:{port}", api_key={"X-Auth-Token": TOKEN}, retries=FAST, timeout=(0.2, 5.0)
+        )
         try:
             with sparkfly_client.ApiClient(config) as client, pytest.raises(ApiTimeoutError) as caught:
                 CredentialsApi(client).create_credential(sparkfly_client.CredentialInputRequest())

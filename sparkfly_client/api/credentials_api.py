@@ -24,27 +24,81 @@ _BODY = BodyParam("credential_input_request", CredentialInputRequest)
 _AUTH = (SPARKFLY_TOKEN,)
 _ERR = BadRequestObject
 
-CREATE_CREDENTIAL = Endpoint("create_credential", "POST", "/v1.0/credentials", CredentialResponse,
-                             body=_BODY, error_model=_ERR, auth=_AUTH)
-DELETE_CREDENTIAL = Endpoint("delete_credential", "DELETE", "/v1.0/credentials/{credential_id}", CredentialResponse,
-                             path_params=_ID, error_model=_ERR, auth=_AUTH)
-GET_CREDENTIAL = Endpoint("get_credential", "GET", "/v1.0/credentials/{credential_id}", CredentialResponse,
-                          path_params=_ID, error_model=_ERR, auth=_AUTH)
-GET_CREDENTIALS = Endpoint("get_credentials", "GET", "/v1.0/credentials", CredentialList,
-                           query_params=(QueryParam("member_id"), QueryParam("offer_id"), QueryParam("store_id"),
-                                         QueryParam("page"), QueryParam("per_page")),
-                           error_model=_ERR, auth=_AUTH)
+CREATE_CREDENTIAL = Endpoint(
+    "create_credential", "POST", "/v1.0/credentials", CredentialResponse, body=_BODY, error_model=_ERR, auth=_AUTH
+)
+DELETE_CREDENTIAL = Endpoint(
+    "delete_credential",
+    "DELETE",
+    "/v1.0/credentials/{credential_id}",
+    CredentialResponse,
+    path_params=_ID,
+    error_model=_ERR,
+    auth=_AUTH,
+)
+GET_CREDENTIAL = Endpoint(
+    "get_credential",
+    "GET",
+    "/v1.0/credentials/{credential_id}",
+    CredentialResponse,
+    path_params=_ID,
+    error_model=_ERR,
+    auth=_AUTH,
+)
+GET_CREDENTIALS = Endpoint(
+    "get_credentials",
+    "GET",
+    "/v1.0/credentials",
+    CredentialList,
+    query_params=(
+        QueryParam("member_id"),
+        QueryParam("offer_id"),
+        QueryParam("store_id"),
+        QueryParam("page"),
+        QueryParam("per_page"),
+    ),
+    error_model=_ERR,
+    auth=_AUTH,
+)
 GET_OFFER_ELIGIBILITY_FOR_MEMBER = Endpoint(
-    "get_offer_eligibility_for_member", "GET", "/v1.0/credentials/eligible", CredentialEligibilityResponse,
+    "get_offer_eligibility_for_member",
+    "GET",
+    "/v1.0/credentials/eligible",
+    CredentialEligibilityResponse,
     query_params=(QueryParam("member_id", required=True), QueryParam("offer_id", required=True)),
-    error_model=_ERR, auth=_AUTH)
+    error_model=_ERR,
+    auth=_AUTH,
+)
 # A reusable credential can be redeemed more than once, so a redeem is never repeated automatically.
-REDEEM_CREDENTIAL = Endpoint("redeem_credential", "PUT", "/v1.0/credentials/{credential_id}/redeem",
-                             CredentialResponse, path_params=_ID, error_model=_ERR, auth=_AUTH, idempotent=False)
-UPDATE_CREDENTIAL = Endpoint("update_credential", "PUT", "/v1.0/credentials/{credential_id}", CredentialResponse,
-                             path_params=_ID, body=_BODY, error_model=_ERR, auth=_AUTH)
-VOID_CREDENTIAL = Endpoint("void_credential", "PUT", "/v1.0/credentials/{credential_id}/void", CredentialResponse,
-                           path_params=_ID, error_model=_ERR, auth=_AUTH)
+REDEEM_CREDENTIAL = Endpoint(
+    "redeem_credential",
+    "PUT",
+    "/v1.0/credentials/{credential_id}/redeem",
+    CredentialResponse,
+    path_params=_ID,
+    error_model=_ERR,
+    auth=_AUTH,
+    idempotent=False,
+)
+UPDATE_CREDENTIAL = Endpoint(
+    "update_credential",
+    "PUT",
+    "/v1.0/credentials/{credential_id}",
+    CredentialResponse,
+    path_params=_ID,
+    body=_BODY,
+    error_model=_ERR,
+    auth=_AUTH,
+)
+VOID_CREDENTIAL = Endpoint(
+    "void_credential",
+    "PUT",
+    "/v1.0/credentials/{credential_id}/void",
+    CredentialResponse,
+    path_params=_ID,
+    error_model=_ERR,
+    auth=_AUTH,
+)
 
 InputRequest = Union[CredentialInputRequest, Dict[str, Any], None]
 
@@ -64,19 +118,23 @@ class CredentialsApi:
 
     # --- create_credential ----------------------------------------------------------------------
 
-    def create_credential(self, credential_input_request: InputRequest = None,
-                          **options: Unpack[RequestOptions]) -> CredentialResponse:
+    def create_credential(
+        self, credential_input_request: InputRequest = None, **options: Unpack[RequestOptions]
+    ) -> CredentialResponse:
         """Creates a credential (POST /v1.0/credentials). Never retried once the request may have been sent."""
         return self.create_credential_with_http_info(credential_input_request, **options).data
 
-    def create_credential_with_http_info(self, credential_input_request: InputRequest = None,
-                                         **options: Unpack[RequestOptions]) -> ApiResponse[CredentialResponse]:
+    def create_credential_with_http_info(
+        self, credential_input_request: InputRequest = None, **options: Unpack[RequestOptions]
+    ) -> ApiResponse[CredentialResponse]:
         return self.api_client.call(CREATE_CREDENTIAL, {"credential_input_request": credential_input_request}, options)
 
-    def create_credential_without_preload_content(self, credential_input_request: InputRequest = None,
-                                                  **options: Unpack[RequestOptions]) -> urllib3.BaseHTTPResponse:
-        return self.api_client.call_raw(CREATE_CREDENTIAL, {"credential_input_request": credential_input_request},
-                                        options)
+    def create_credential_without_preload_content(
+        self, credential_input_request: InputRequest = None, **options: Unpack[RequestOptions]
+    ) -> urllib3.BaseHTTPResponse:
+        return self.api_client.call_raw(
+            CREATE_CREDENTIAL, {"credential_input_request": credential_input_request}, options
+        )
 
     # --- delete_credential ----------------------------------------------------------------------
 
@@ -84,12 +142,14 @@ class CredentialsApi:
         """Delete Credential (DELETE /v1.0/credentials/{credential_id})."""
         return self.delete_credential_with_http_info(credential_id, **options).data
 
-    def delete_credential_with_http_info(self, credential_id: int,
-                                         **options: Unpack[RequestOptions]) -> ApiResponse[CredentialResponse]:
+    def delete_credential_with_http_info(
+        self, credential_id: int, **options: Unpack[RequestOptions]
+    ) -> ApiResponse[CredentialResponse]:
         return self.api_client.call(DELETE_CREDENTIAL, {"credential_id": credential_id}, options)
 
-    def delete_credential_without_preload_content(self, credential_id: int,
-                                                  **options: Unpack[RequestOptions]) -> urllib3.BaseHTTPResponse:
+    def delete_credential_without_preload_content(
+        self, credential_id: int, **options: Unpack[RequestOptions]
+    ) -> urllib3.BaseHTTPResponse:
         return self.api_client.call_raw(DELETE_CREDENTIAL, {"credential_id": credential_id}, options)
 
     # --- get_credential -------------------------------------------------------------------------
@@ -98,39 +158,62 @@ class CredentialsApi:
         """Get Credential (GET /v1.0/credentials/{credential_id})."""
         return self.get_credential_with_http_info(credential_id, **options).data
 
-    def get_credential_with_http_info(self, credential_id: int,
-                                      **options: Unpack[RequestOptions]) -> ApiResponse[CredentialResponse]:
+    def get_credential_with_http_info(
+        self, credential_id: int, **options: Unpack[RequestOptions]
+    ) -> ApiResponse[CredentialResponse]:
         return self.api_client.call(GET_CREDENTIAL, {"credential_id": credential_id}, options)
 
-    def get_credential_without_preload_content(self, credential_id: int,
-                                               **options: Unpack[RequestOptions]) -> urllib3.BaseHTTPResponse:
+    def get_credential_without_preload_content(
+        self, credential_id: int, **options: Unpack[RequestOptions]
+    ) -> urllib3.BaseHTTPResponse:
         return self.api_client.call_raw(GET_CREDENTIAL, {"credential_id": credential_id}, options)
 
     # --- get_credentials ------------------------------------------------------------------------
 
-    def get_credentials(self, member_id: Optional[int] = None, offer_id: Optional[int] = None,
-                        store_id: Optional[int] = None, page: Optional[int] = None, per_page: Optional[int] = None,
-                        **options: Unpack[RequestOptions]) -> CredentialList:
+    def get_credentials(
+        self,
+        member_id: Optional[int] = None,
+        offer_id: Optional[int] = None,
+        store_id: Optional[int] = None,
+        page: Optional[int] = None,
+        per_page: Optional[int] = None,
+        **options: Unpack[RequestOptions],
+    ) -> CredentialList:
         """List Credentials (GET /v1.0/credentials), one page; see :meth:`iter_credentials` for all."""
         return self.get_credentials_with_http_info(member_id, offer_id, store_id, page, per_page, **options).data
 
-    def get_credentials_with_http_info(self, member_id: Optional[int] = None, offer_id: Optional[int] = None,
-                                       store_id: Optional[int] = None, page: Optional[int] = None,
-                                       per_page: Optional[int] = None,
-                                       **options: Unpack[RequestOptions]) -> ApiResponse[CredentialList]:
+    def get_credentials_with_http_info(
+        self,
+        member_id: Optional[int] = None,
+        offer_id: Optional[int] = None,
+        store_id: Optional[int] = None,
+        page: Optional[int] = None,
+        per_page: Optional[int] = None,
+        **options: Unpack[RequestOptions],
+    ) -> ApiResponse[CredentialList]:
         args = {"member_id": member_id, "offer_id": offer_id, "store_id": store_id, "page": page, "per_page": per_page}
         return self.api_client.call(GET_CREDENTIALS, args, options)
 
-    def get_credentials_without_preload_content(self, member_id: Optional[int] = None,
-                                                offer_id: Optional[int] = None, store_id: Optional[int] = None,
-                                                page: Optional[int] = None, per_page: Optional[int] = None,
-                                                **options: Unpack[RequestOptions]) -> urllib3.BaseHTTPResponse:
+    def get_credentials_without_preload_content(
+        self,
+        member_id: Optional[int] = None,
+        offer_id: Optional[int] = None,
+        store_id: Optional[int] = None,
+        page: Optional[int] = None,
+        per_page: Optional[int] = None,
+        **options: Unpack[RequestOptions],
+    ) -> urllib3.BaseHTTPResponse:
         args = {"member_id": member_id, "offer_id": offer_id, "store_id": store_id, "page": page, "per_page": per_page}
         return self.api_client.call_raw(GET_CREDENTIALS, args, options)
 
-    def iter_credentials(self, member_id: Optional[int] = None, offer_id: Optional[int] = None,
-                         store_id: Optional[int] = None, per_page: int = 50,
-                         **options: Unpack[RequestOptions]) -> Iterator[CredentialResponse]:
+    def iter_credentials(
+        self,
+        member_id: Optional[int] = None,
+        offer_id: Optional[int] = None,
+        store_id: Optional[int] = None,
+        per_page: int = 50,
+        **options: Unpack[RequestOptions],
+    ) -> Iterator[CredentialResponse]:
         """Every credential matching the filters, fetching page after page as it goes.
 
         Stops after ``total_pages``, at an empty or short page, or when a server that ignores
@@ -156,21 +239,25 @@ class CredentialsApi:
 
     # --- get_offer_eligibility_for_member -------------------------------------------------------
 
-    def get_offer_eligibility_for_member(self, member_id: int, offer_id: int,
-                                         **options: Unpack[RequestOptions]) -> CredentialEligibilityResponse:
+    def get_offer_eligibility_for_member(
+        self, member_id: int, offer_id: int, **options: Unpack[RequestOptions]
+    ) -> CredentialEligibilityResponse:
         """Determine if a member is eligible for an offer (GET /v1.0/credentials/eligible)."""
         return self.get_offer_eligibility_for_member_with_http_info(member_id, offer_id, **options).data
 
     def get_offer_eligibility_for_member_with_http_info(
-            self, member_id: int, offer_id: int,
-            **options: Unpack[RequestOptions]) -> ApiResponse[CredentialEligibilityResponse]:
-        return self.api_client.call(GET_OFFER_ELIGIBILITY_FOR_MEMBER,
-                                    {"member_id": member_id, "offer_id": offer_id}, options)
+        self, member_id: int, offer_id: int, **options: Unpack[RequestOptions]
+    ) -> ApiResponse[CredentialEligibilityResponse]:
+        return self.api_client.call(
+            GET_OFFER_ELIGIBILITY_FOR_MEMBER, {"member_id": member_id, "offer_id": offer_id}, options
+        )
 
     def get_offer_eligibility_for_member_without_preload_content(
-            self, member_id: int, offer_id: int, **options: Unpack[RequestOptions]) -> urllib3.BaseHTTPResponse:
-        return self.api_client.call_raw(GET_OFFER_ELIGIBILITY_FOR_MEMBER,
-                                        {"member_id": member_id, "offer_id": offer_id}, options)
+        self, member_id: int, offer_id: int, **options: Unpack[RequestOptions]
+    ) -> urllib3.BaseHTTPResponse:
+        return self.api_client.call_raw(
+            GET_OFFER_ELIGIBILITY_FOR_MEMBER, {"member_id": member_id, "offer_id": offer_id}, options
+        )
 
     # --- redeem_credential ----------------------------------------------------------------------
 
@@ -178,33 +265,41 @@ class CredentialsApi:
         """Redeem a credential (PUT /v1.0/credentials/{credential_id}/redeem). Never retried automatically."""
         return self.redeem_credential_with_http_info(credential_id, **options).data
 
-    def redeem_credential_with_http_info(self, credential_id: int,
-                                         **options: Unpack[RequestOptions]) -> ApiResponse[CredentialResponse]:
+    def redeem_credential_with_http_info(
+        self, credential_id: int, **options: Unpack[RequestOptions]
+    ) -> ApiResponse[CredentialResponse]:
         return self.api_client.call(REDEEM_CREDENTIAL, {"credential_id": credential_id}, options)
 
-    def redeem_credential_without_preload_content(self, credential_id: int,
-                                                  **options: Unpack[RequestOptions]) -> urllib3.BaseHTTPResponse:
+    def redeem_credential_without_preload_content(
+        self, credential_id: int, **options: Unpack[RequestOptions]
+    ) -> urllib3.BaseHTTPResponse:
         return self.api_client.call_raw(REDEEM_CREDENTIAL, {"credential_id": credential_id}, options)
 
     # --- update_credential ----------------------------------------------------------------------
 
-    def update_credential(self, credential_id: int, credential_input_request: InputRequest = None,
-                          **options: Unpack[RequestOptions]) -> CredentialResponse:
+    def update_credential(
+        self, credential_id: int, credential_input_request: InputRequest = None, **options: Unpack[RequestOptions]
+    ) -> CredentialResponse:
         """Updates a credential (PUT /v1.0/credentials/{credential_id})."""
         return self.update_credential_with_http_info(credential_id, credential_input_request, **options).data
 
-    def update_credential_with_http_info(self, credential_id: int, credential_input_request: InputRequest = None,
-                                         **options: Unpack[RequestOptions]) -> ApiResponse[CredentialResponse]:
+    def update_credential_with_http_info(
+        self, credential_id: int, credential_input_request: InputRequest = None, **options: Unpack[RequestOptions]
+    ) -> ApiResponse[CredentialResponse]:
         return self.api_client.call(
             UPDATE_CREDENTIAL,
-            {"credential_id": credential_id, "credential_input_request": credential_input_request}, options)
+            {"credential_id": credential_id, "credential_input_request": credential_input_request},
+            options,
+        )
 
-    def update_credential_without_preload_content(self, credential_id: int,
-                                                  credential_input_request: InputRequest = None,
-                                                  **options: Unpack[RequestOptions]) -> urllib3.BaseHTTPResponse:
+    def update_credential_without_preload_content(
+        self, credential_id: int, credential_input_request: InputRequest = None, **options: Unpack[RequestOptions]
+    ) -> urllib3.BaseHTTPResponse:
         return self.api_client.call_raw(
             UPDATE_CREDENTIAL,
-            {"credential_id": credential_id, "credential_input_request": credential_input_request}, options)
+            {"credential_id": credential_id, "credential_input_request": credential_input_request},
+            options,
+        )
 
     # --- void_credential ------------------------------------------------------------------------
 
@@ -212,10 +307,12 @@ class CredentialsApi:
         """Void a credential (PUT /v1.0/credentials/{credential_id}/void)."""
         return self.void_credential_with_http_info(credential_id, **options).data
 
-    def void_credential_with_http_info(self, credential_id: int,
-                                       **options: Unpack[RequestOptions]) -> ApiResponse[CredentialResponse]:
+    def void_credential_with_http_info(
+        self, credential_id: int, **options: Unpack[RequestOptions]
+    ) -> ApiResponse[CredentialResponse]:
         return self.api_client.call(VOID_CREDENTIAL, {"credential_id": credential_id}, options)
 
-    def void_credential_without_preload_content(self, credential_id: int,
-                                                **options: Unpack[RequestOptions]) -> urllib3.BaseHTTPResponse:
+    def void_credential_without_preload_content(
+        self, credential_id: int, **options: Unpack[RequestOptions]
+    ) -> urllib3.BaseHTTPResponse:
         return self.api_client.call_raw(VOID_CREDENTIAL, {"credential_id": credential_id}, options)

@@ -20,10 +20,14 @@ __all__ = ["CustomerCredentialsApi"]
 
 # Either scheme is enough; the secret key is preferred when both are configured.
 UPSERT_CREDENTIAL = Endpoint(
-    "upsert_credential", "PUT", "/credentials/{id}", CustomerCredential,
+    "upsert_credential",
+    "PUT",
+    "/credentials/{id}",
+    CustomerCredential,
     path_params=(PathParam("id", PathSegmentStr),),
     body=BodyParam("customer_credential_input", CustomerCredentialInput, required=True),
-    error_model=Problem, error_models={422: ValidationProblem},
+    error_model=Problem,
+    error_models={422: ValidationProblem},
     auth=(SECRET_API_KEY, JWT),
     accept="application/json, application/problem+json",
 )
@@ -43,18 +47,23 @@ class CustomerCredentialsApi:
     def __init__(self, api_client: Optional[ApiClient] = None) -> None:
         self.api_client = ApiClient.get_default() if api_client is None else api_client
 
-    def upsert_credential(self, id: str, customer_credential_input: CredentialInputArg,
-                          **options: Unpack[RequestOptions]) -> CustomerCredential:
+    def upsert_credential(
+        self, id: str, customer_credential_input: CredentialInputArg, **options: Unpack[RequestOptions]
+    ) -> CustomerCredential:
         """Upsert a credential (PUT /credentials/{id}): create it under ``id``, or replace the one there."""
         return self.upsert_credential_with_http_info(id, customer_credential_input, **options).data
 
-    def upsert_credential_with_http_info(self, id: str, customer_credential_input: CredentialInputArg,
-                                         **options: Unpack[RequestOptions]) -> ApiResponse[CustomerCredential]:
+    def upsert_credential_with_http_info(
+        self, id: str, customer_credential_input: CredentialInputArg, **options: Unpack[RequestOptions]
+    ) -> ApiResponse[CustomerCredential]:
         """As :meth:`upsert_credential`; ``status_code`` is 201 when created, 200 when replaced."""
         return self.api_client.call(
-            UPSERT_CREDENTIAL, {"id": id, "customer_credential_input": customer_credential_input}, options)
+            UPSERT_CREDENTIAL, {"id": id, "customer_credential_input": customer_credential_input}, options
+        )
 
-    def upsert_credential_without_preload_content(self, id: str, customer_credential_input: CredentialInputArg,
-                                                  **options: Unpack[RequestOptions]) -> urllib3.BaseHTTPResponse:
+    def upsert_credential_without_preload_content(
+        self, id: str, customer_credential_input: CredentialInputArg, **options: Unpack[RequestOptions]
+    ) -> urllib3.BaseHTTPResponse:
         return self.api_client.call_raw(
-            UPSERT_CREDENTIAL, {"id": id, "customer_credential_input": customer_credential_input}, options)
+            UPSERT_CREDENTIAL, {"id": id, "customer_credential_input": customer_credential_input}, options
+        )

@@ -105,9 +105,7 @@ class _TimestampSchema:
                 core_schema.no_info_plain_validator_function(_parse_other_timestamp),
             ],
             mode="left_to_right",
-            serialization=core_schema.plain_serializer_function_ser_schema(
-                _isoformat, when_used="json-unless-none"
-            ),
+            serialization=core_schema.plain_serializer_function_ser_schema(_isoformat, when_used="json-unless-none"),
         )
 
 

@@ -17,7 +17,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m sparkfly_client.sandbox",
         description="A Sparkfly-compatible server on this machine. With 'demo': run every documented example "
-                    "against a fresh sandbox and exit non-zero if any fails.")
+        "against a fresh sandbox and exit non-zero if any fails.",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free)")
     parser.add_argument("--token", default=DEFAULTS["token"], help="the static X-Auth-Token accepted")
@@ -34,8 +35,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _credential_settings(args: argparse.Namespace) -> Dict[str, Any]:
-    return {"token": args.token, "identity": args.identity, "key": args.key, "secret_key": args.secret_key,
-            "jwt": args.jwt, "token_ttl": args.token_ttl}
+    return {
+        "token": args.token,
+        "identity": args.identity,
+        "key": args.key,
+        "secret_key": args.secret_key,
+        "jwt": args.jwt,
+        "token_ttl": args.token_ttl,
+    }
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -45,16 +52,28 @@ def serve(args: argparse.Namespace) -> int:
     print(f"Sparkfly sandbox listening on {sandbox.url}  (Ctrl+C stops it)")
     print("Credentials it accepts:")
     print(f"  X-Auth-Token:   {sandbox.token}")
-    print(f"  GET /auth:      X-Auth-Identity: {sandbox.identity}  X-Auth-Key: {sandbox.key}"
-          f"  (tokens last {sandbox.token_ttl:g} s)")
+    print(
+        f"  GET /auth:      X-Auth-Identity: {sandbox.identity}  X-Auth-Key: {sandbox.key}"
+        f"  (tokens last {sandbox.token_ttl:g} s)"
+    )
     print(f"  REB-APIKEY:     {sandbox.secret_key}")
     print(f"  Authorization:  Bearer {sandbox.jwt}")
-    print("Demo data: members " + ", ".join(map(str, DEMO_MEMBERS)) + "; offers " + offers
-          + "; channels " + ", ".join(map(str, DEMO_CHANNELS)) + "; stores " + ", ".join(map(str, DEMO_STORES))
-          + "; credential 56")
+    print(
+        "Demo data: members "
+        + ", ".join(map(str, DEMO_MEMBERS))
+        + "; offers "
+        + offers
+        + "; channels "
+        + ", ".join(map(str, DEMO_CHANNELS))
+        + "; stores "
+        + ", ".join(map(str, DEMO_STORES))
+        + "; credential 56"
+    )
     print("Point the examples at it:")
-    print("  export " + " ".join(f"{k}={env[k]}" for k in ("SPARKFLY_HOST", "API_KEY", "SECRET_API_KEY",
-                                                              "ACCESS_TOKEN")), flush=True)
+    print(
+        "  export " + " ".join(f"{k}={env[k]}" for k in ("SPARKFLY_HOST", "API_KEY", "SECRET_API_KEY", "ACCESS_TOKEN")),
+        flush=True,
+    )
     try:
         sandbox.serve_forever()
     except KeyboardInterrupt:

@@ -55,8 +55,10 @@ class ExampleResult:
         if self.ok:
             said = " ".join(line.strip() for line in self.stdout.splitlines() if line.strip())
         else:
-            said = next((line for line in self.stdout.splitlines() if FAILURE_MARKER in line), "") or (
-                self.stderr.strip().splitlines() or [f"exit status {self.returncode}, printed nothing"])[-1]
+            said = (
+                next((line for line in self.stdout.splitlines() if FAILURE_MARKER in line), "")
+                or (self.stderr.strip().splitlines() or [f"exit status {self.returncode}, printed nothing"])[-1]
+            )
         said = said.strip()
         return f"{'ok  ' if self.ok else 'FAIL'}  {self.example.label}: {said[:100]}"
 
@@ -80,8 +82,9 @@ def _examples_in(document: Path, root: Path) -> Iterator[Example]:
         # The nearest heading that names something ("### Example" names nothing).
         headings = [h.strip("*` ") for h in _HEADING.findall(prose, 0, block.start()) if h not in _GENERIC_HEADINGS]
         title = headings[-1] if headings else document.stem
-        yield Example(document.relative_to(root).as_posix(), text.count("\n", 0, block.start()) + 1, title,
-                      block.group(1))
+        yield Example(
+            document.relative_to(root).as_posix(), text.count("\n", 0, block.start()) + 1, title, block.group(1)
+        )
 
 
 def run_example(example: Example, sandbox: Sandbox, timeout: float = 60.0) -> ExampleResult:
@@ -92,15 +95,23 @@ def run_example(example: Example, sandbox: Sandbox, timeout: float = 60.0) -> Ex
         script = Path(directory) / "example.py"
         script.write_text(example.code, encoding="utf-8")
         try:
-            done = subprocess.run([sys.executable, str(script)], cwd=directory, env=env, capture_output=True,
-                                  text=True, timeout=timeout, check=False)
+            done = subprocess.run(
+                [sys.executable, str(script)],
+                cwd=directory,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
         except subprocess.TimeoutExpired:
             return ExampleResult(example, -1, "", f"did not finish within {timeout:.0f} s")
     return ExampleResult(example, done.returncode, done.stdout, done.stderr)
 
 
-def run_examples(examples: Sequence[Example], workers: Optional[int] = None,
-                 sandbox_settings: Optional[Mapping[str, Any]] = None) -> List[ExampleResult]:
+def run_examples(
+    examples: Sequence[Example], workers: Optional[int] = None, sandbox_settings: Optional[Mapping[str, Any]] = None
+) -> List[ExampleResult]:
     """Run each example against its own fresh sandbox (``Sandbox(**sandbox_settings)`` on a free port),
     a few at a time; results in the given order."""
 

@@ -56,9 +56,7 @@ class Fault:
         return asdict(self)
 
     def matches(self, method: str, path: str) -> bool:
-        return (self.method is None or self.method == method) and (
-            self.path is None or fnmatchcase(path, self.path)
-        )
+        return (self.method is None or self.method == method) and (self.path is None or fnmatchcase(path, self.path))
 
 
 class FaultQueue:

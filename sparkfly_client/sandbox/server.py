@@ -68,8 +68,9 @@ class Request:
 
     def _invalid_body(self, problem: str) -> HttpError:
         if self.family == CUSTOMER:
-            return ProblemError(422, "Invalid data was sent", f"The body {problem}.",
-                                [{"field": "body", "message": problem}])
+            return ProblemError(
+                422, "Invalid data was sent", f"The body {problem}.", [{"field": "body", "message": problem}]
+            )
         return SparkflyError(400, "Error parsing request", f"The body {problem}")
 
     def int_param(self, name: str) -> int:
@@ -153,8 +154,9 @@ def _list(sandbox: Sandbox, request: Request) -> Reply:
     page = request.int_query("page", 1)
     per_page = request.int_query("per_page", 50)
     assert page is not None and per_page is not None
-    result = sandbox.state.list_credentials(request.int_query("member_id"), request.int_query("offer_id"),
-                                            request.int_query("store_id"), page, per_page)
+    result = sandbox.state.list_credentials(
+        request.int_query("member_id"), request.int_query("offer_id"), request.int_query("store_id"), page, per_page
+    )
     return Reply(200, result)
 
 
@@ -334,8 +336,9 @@ class Sandbox:
     def start(self) -> Sandbox:
         """Serve in a background thread."""
         if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                            name="sparkfly-sandbox", daemon=True)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="sparkfly-sandbox", daemon=True
+            )
             self._thread.start()
         return self
 
@@ -365,9 +368,18 @@ class Sandbox:
         with self._lock:
             self._requests.clear()
 
-    def inject(self, status: Optional[int] = None, *, headers: Optional[Dict[str, str]] = None, body: Any = None,
-               delay: float = 0.0, drop: bool = False, times: int = 1, method: Optional[str] = None,
-               path: Optional[str] = None) -> Fault:
+    def inject(
+        self,
+        status: Optional[int] = None,
+        *,
+        headers: Optional[Dict[str, str]] = None,
+        body: Any = None,
+        delay: float = 0.0,
+        drop: bool = False,
+        times: int = 1,
+        method: Optional[str] = None,
+        path: Optional[str] = None,
+    ) -> Fault:
         """Make the next ``times`` requests (matching ``method``/``path`` when given) fail; see :class:`Fault`.
 
         ``sb.inject(429, headers={"Retry-After": "1"}, times=2)``, ``sb.inject(503)``,
@@ -416,9 +428,16 @@ class Sandbox:
 
     def environ(self) -> Dict[str, str]:
         """Environment variables the documented examples read, pointing at this sandbox."""
-        return {"SPARKFLY_HOST": self.url, "API_KEY": self.token, "SECRET_API_KEY": self.secret_key,
-                "ACCESS_TOKEN": self.jwt, "JWT": self.jwt, "BEARER_TOKEN": self.jwt,
-                "AUTH_IDENTITY": self.identity, "AUTH_KEY": self.key}
+        return {
+            "SPARKFLY_HOST": self.url,
+            "API_KEY": self.token,
+            "SECRET_API_KEY": self.secret_key,
+            "ACCESS_TOKEN": self.jwt,
+            "JWT": self.jwt,
+            "BEARER_TOKEN": self.jwt,
+            "AUTH_IDENTITY": self.identity,
+            "AUTH_KEY": self.key,
+        }
 
     def configuration(self, **settings: Any) -> Configuration:
         """A :class:`Configuration` for this sandbox with every credential it accepts set."""
@@ -502,8 +521,12 @@ class Sandbox:
             exceeded = self._window_count > self.rate_limit
             wait = self.rate_window - (now - self._window_start)
         if exceeded:
-            error = ProblemError(429, "Rate Limit Exceeded", "A request cannot be executed because the user has "
-                                 "sent too many requests within a certain period of time")
+            error = ProblemError(
+                429,
+                "Rate Limit Exceeded",
+                "A request cannot be executed because the user has "
+                "sent too many requests within a certain period of time",
+            )
             error.headers["Retry-After"] = str(max(1, math.ceil(wait)))
             raise error
 
@@ -511,13 +534,17 @@ class Sandbox:
         with self._lock:
             remaining = max(self.rate_limit - self._window_count, 0)
             reset_at = time.time() + self.rate_window - (time.monotonic() - self._window_start)
-        return {"Rate-Limit-Limit": str(self.rate_limit), "Rate-Limit-Remaining": str(remaining),
-                "Rate-Limit-Reset": formatdate(reset_at, usegmt=True)}
+        return {
+            "Rate-Limit-Limit": str(self.rate_limit),
+            "Rate-Limit-Remaining": str(remaining),
+            "Rate-Limit-Reset": formatdate(reset_at, usegmt=True),
+        }
 
     def _record(self, request: Request, reply: Optional[Reply]) -> Optional[Reply]:
         with self._lock:
-            self._requests.append(RecordedRequest(request.method, request.path, dict(request.query),
-                                                  reply.status if reply else 0))
+            self._requests.append(
+                RecordedRequest(request.method, request.path, dict(request.query), reply.status if reply else 0)
+            )
         return reply
 
 
@@ -533,9 +560,15 @@ def _handler_class(sandbox: Sandbox) -> type:
 
         def _handle(self) -> None:
             split = urlsplit(self.path)
-            request = Request(self.command, split.path, {}, dict(parse_qsl(split.query, keep_blank_values=True)),
-                              {name.lower(): value for name, value in self.headers.items()}, self._read_body(),
-                              _family_of(split.path))
+            request = Request(
+                self.command,
+                split.path,
+                {},
+                dict(parse_qsl(split.query, keep_blank_values=True)),
+                {name.lower(): value for name, value in self.headers.items()},
+                self._read_body(),
+                _family_of(split.path),
+            )
             reply = sandbox.answer(request)
             if reply is None:
                 self.close_connection = True
@@ -544,8 +577,12 @@ def _handler_class(sandbox: Sandbox) -> type:
             no_body = reply.body is None or reply.status == 204 or self.command == "HEAD"
             payload = b"" if no_body else json.dumps(reply.body).encode()
             self.send_response(reply.status)
-            headers = {"Content-Type": reply.content_type, "X-Request-Id": str(uuid.uuid4()),
-                       "Cache-Control": "no-cache", **reply.headers}
+            headers = {
+                "Content-Type": reply.content_type,
+                "X-Request-Id": str(uuid.uuid4()),
+                "Cache-Control": "no-cache",
+                **reply.headers,
+            }
             for name, value in headers.items():
                 if payload or name != "Content-Type":
                     self.send_header(name, value)

@@ -16,8 +16,18 @@ from datetime import datetime, timezone
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Tuple
 
 __all__ = [
-    "ACCOUNT_ID", "DEMO_CHANNELS", "DEMO_MEMBERS", "DEMO_OFFERS", "DEMO_STORES", "DEMO_CREDENTIAL_ID",
-    "HttpError", "SparkflyError", "ProblemError", "SandboxState", "Offer", "Store",
+    "ACCOUNT_ID",
+    "DEMO_CHANNELS",
+    "DEMO_MEMBERS",
+    "DEMO_OFFERS",
+    "DEMO_STORES",
+    "DEMO_CREDENTIAL_ID",
+    "HttpError",
+    "SparkflyError",
+    "ProblemError",
+    "SandboxState",
+    "Offer",
+    "Store",
 ]
 
 ACCOUNT_ID = 5
@@ -84,8 +94,9 @@ class ProblemError(HttpError):
 
     content_type = "application/problem+json"
 
-    def __init__(self, status: int, title: str, detail: str,
-                 invalid_fields: Optional[List[Dict[str, str]]] = None) -> None:
+    def __init__(
+        self, status: int, title: str, detail: str, invalid_fields: Optional[List[Dict[str, str]]] = None
+    ) -> None:
         body: Dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
         if invalid_fields is not None:
             body["invalidFields"] = invalid_fields
@@ -142,8 +153,12 @@ _CUSTOMER_CREDENTIAL_ID = re.compile(r"^[0-9A-Za-z_-]{1,50}$")
 def _customer_credential_fields(resource_id: str, body: Any) -> Dict[str, Any]:
     """The checked body of an upsert, or a 422 naming every field that is wrong."""
     if not isinstance(body, dict):
-        raise ProblemError(422, "Invalid data was sent", "The body must be a JSON object.",
-                           [{"field": "body", "message": "must be a JSON object"}])
+        raise ProblemError(
+            422,
+            "Invalid data was sent",
+            "The body must be a JSON object.",
+            [{"field": "body", "message": "must be a JSON object"}],
+        )
     invalid: List[Dict[str, str]] = []
     if not _CUSTOMER_CREDENTIAL_ID.match(resource_id):
         invalid.append({"field": "id", "message": "id must be 1 to 50 letters, digits, '-' or '_'"})
@@ -156,8 +171,7 @@ def _customer_credential_fields(resource_id: str, body: Any) -> Dict[str, Any]:
         invalid.append({"field": "expiredTime", "message": "expiredTime must be a date-time or null"})
     if invalid:
         raise ProblemError(422, "Invalid data was sent", "The request has invalid fields.", invalid)
-    return {"id": resource_id, "username": body["username"], "customerId": body["customerId"],
-            "expiredTime": expired}
+    return {"id": resource_id, "username": body["username"], "customerId": body["customerId"], "expiredTime": expired}
 
 
 def _is_timestamp(text: str) -> bool:
@@ -247,11 +261,13 @@ class SandboxState:
                 return copy.deepcopy(credential)
             return self._change_status(credential, "voided", "voided_at")
 
-    def list_credentials(self, member_id: Optional[int], offer_id: Optional[int], store_id: Optional[int],
-                         page: int, per_page: int) -> Dict[str, Any]:
+    def list_credentials(
+        self, member_id: Optional[int], offer_id: Optional[int], store_id: Optional[int], page: int, per_page: int
+    ) -> Dict[str, Any]:
         with self._lock:
             matching = [
-                credential for _, credential in sorted(self._credentials.items())
+                credential
+                for _, credential in sorted(self._credentials.items())
                 if (member_id is None or credential["member_id"] == member_id)
                 and (offer_id is None or offer_id in credential["offer_ids"])
                 and (store_id is None or credential["store_id"] == store_id)
@@ -262,7 +278,7 @@ class SandboxState:
                 "per_page": per_page,
                 "total_entries": len(matching),
                 "total_pages": math.ceil(len(matching) / per_page),
-                "credentials": [{"credential": copy.deepcopy(c)} for c in matching[start:start + per_page]],
+                "credentials": [{"credential": copy.deepcopy(c)} for c in matching[start : start + per_page]],
             }
 
     def eligibility(self, member_id: int, offer_id: int) -> Dict[str, Any]:
@@ -315,20 +331,40 @@ class SandboxState:
         now = _now()
         store = DEMO_STORES.get(fields.get("store_id") or 0)
         return {
-            "id": credential_id, "account_id": ACCOUNT_ID, "created_at": now, "updated_at": now,
-            "identifier": None, "status": "open",
-            "member_id": fields["member_id"], "store_id": fields.get("store_id"), "channel_id": fields["channel_id"],
-            "offer_id": None, "offer_ids": [], "annotations": fields.get("annotations") or {},
-            "reusable": fields.get("reusable", False), "code_lifetime": None, "supports_barcode": False,
-            "merchant_id": None, "offer_name": None, "merchant_name": None,
-            "location_address": store.address if store else None, "url": None,
-            "redeemed_at": None, "voided_at": None,
+            "id": credential_id,
+            "account_id": ACCOUNT_ID,
+            "created_at": now,
+            "updated_at": now,
+            "identifier": None,
+            "status": "open",
+            "member_id": fields["member_id"],
+            "store_id": fields.get("store_id"),
+            "channel_id": fields["channel_id"],
+            "offer_id": None,
+            "offer_ids": [],
+            "annotations": fields.get("annotations") or {},
+            "reusable": fields.get("reusable", False),
+            "code_lifetime": None,
+            "supports_barcode": False,
+            "merchant_id": None,
+            "offer_name": None,
+            "merchant_name": None,
+            "location_address": store.address if store else None,
+            "url": None,
+            "redeemed_at": None,
+            "voided_at": None,
         }
 
     def _attach_offer(self, credential: Dict[str, Any], offer: Offer) -> None:
         """Associate the offer; the credential gets its redeemable code with its first offer."""
-        credential.update(offer_id=offer.id, offer_ids=[offer.id], offer_name=offer.name,
-                          merchant_id=offer.merchant_id, merchant_name=offer.merchant_name, supports_barcode=True)
+        credential.update(
+            offer_id=offer.id,
+            offer_ids=[offer.id],
+            offer_name=offer.name,
+            merchant_id=offer.merchant_id,
+            merchant_name=offer.merchant_name,
+            supports_barcode=True,
+        )
         if credential["identifier"] is None:
             credential["identifier"] = str(self._next_code)
             self._next_code += 1
