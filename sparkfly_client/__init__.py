@@ -22,6 +22,7 @@ __version__ = "1.0.0"
 
 _EXPORTS = {
     "ApiClient": "sparkfly_client.api_client",
+    "AsyncApiClient": "sparkfly_client.async_api_client",
     "ApiResponse": "sparkfly_client.api_response",
     "Configuration": "sparkfly_client.configuration",
     "RetryPolicy": "sparkfly_client._retry",
@@ -35,10 +36,13 @@ __getattr__ = lazy_exports(__name__, _EXPORTS, globals())
 
 if TYPE_CHECKING:
     from sparkfly_client._retry import RetryPolicy as RetryPolicy
+    from sparkfly_client.api.credentials_api import AsyncCredentialsApi as AsyncCredentialsApi
     from sparkfly_client.api.credentials_api import CredentialsApi as CredentialsApi
+    from sparkfly_client.api.customer_credentials_api import AsyncCustomerCredentialsApi as AsyncCustomerCredentialsApi
     from sparkfly_client.api.customer_credentials_api import CustomerCredentialsApi as CustomerCredentialsApi
     from sparkfly_client.api_client import ApiClient as ApiClient
     from sparkfly_client.api_response import ApiResponse as ApiResponse
+    from sparkfly_client.async_api_client import AsyncApiClient as AsyncApiClient
     from sparkfly_client.configuration import Configuration as Configuration
     from sparkfly_client.exceptions import (
         ApiAttributeError as ApiAttributeError,
@@ -81,6 +85,9 @@ if TYPE_CHECKING:
     )
     from sparkfly_client.exceptions import (
         ResponseDecodeError as ResponseDecodeError,
+    )
+    from sparkfly_client.exceptions import (
+        ResponseTooLargeError as ResponseTooLargeError,
     )
     from sparkfly_client.exceptions import (
         ServiceException as ServiceException,

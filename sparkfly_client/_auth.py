@@ -1,28 +1,37 @@
-"""Credentials per security scheme, and the ``GET /auth`` token that the client renews itself."""
+"""Credentials per security scheme, and the one auth flow both drivers use for the ``/auth`` token.
+
+No I/O: :class:`AuthFlow` decides when a token is needed, which renewal a caller may share, and
+what an ``/auth`` answer means. The drivers only hold the lock around a renewal and run its plan.
+"""
 
 from __future__ import annotations
 
-import threading
-import time
-from typing import TYPE_CHECKING, Callable, Dict, Optional, Tuple
+import copy
+from typing import TYPE_CHECKING, Any, Callable, Dict, Generator, Optional, Tuple
 
 from sparkfly_client._endpoint import Endpoint
-from sparkfly_client.exceptions import ApiException, ApiValueError
+from sparkfly_client.exceptions import ApiTimeoutError, ApiValueError, OpenApiException
+from sparkfly_client.models.bad_request_object import BadRequestObject
 
 if TYPE_CHECKING:
+    from sparkfly_client._plan import Reply, Step
     from sparkfly_client.configuration import Configuration
-    from sparkfly_client.rest import RESTResponse
 
-__all__ = ["SPARKFLY_TOKEN", "SECRET_API_KEY", "JWT", "TokenSource", "SECRET_HEADERS", "AUTHENTICATE"]
+__all__ = ["SPARKFLY_TOKEN", "SECRET_API_KEY", "JWT", "SECRET_HEADERS", "AuthFlow", "Authenticate", "scheme_header"]
 
 SPARKFLY_TOKEN = "X-Auth-Token"
 SECRET_API_KEY = "SecretApiKey"
 JWT = "JWT"
 
-#: The token request: a GET, so retried like any other; the identity and key go in as headers.
-AUTHENTICATE: Endpoint[None] = Endpoint("authenticate", "GET", "/auth", None)
+#: The token request: the published spec says ``POST /auth``, the seed and older servers ``GET /auth``.
+#: The flow starts with GET and moves to POST for good when a server answers 404 or 405 to it.
+AUTHENTICATE_GET: Endpoint[None] = Endpoint("authenticate", "GET", "/auth", None, error_model=BadRequestObject)
+AUTHENTICATE_POST: Endpoint[None] = Endpoint(
+    "authenticate", "POST", "/auth", None, error_model=BadRequestObject, idempotent=True
+)
+_WRONG_METHOD = (404, 405)
 
-#: Header names whose values are credentials: masked in every log line.
+#: Header names whose values are credentials: masked in every log line and message.
 SECRET_HEADERS = frozenset(
     {
         "x-auth-token",
@@ -37,60 +46,134 @@ SECRET_HEADERS = frozenset(
 )
 
 
-class TokenSource:
-    """Obtains the Sparkfly ``X-Auth-Token`` from ``GET /auth`` and renews it.
+class Authenticate:
+    """Step: the call needs a fresh token. ``stale`` is the one found wanting (``None``: none yet).
 
-    One instance per :class:`ApiClient`. Renewal is serialised by a lock, and a thread that asks
-    to renew a token someone else has already replaced simply takes the new one, so a crowd of
-    threads that all saw the same expired token causes exactly one ``/auth`` call.
+    A driver answers it by taking its renewal lock (waiting at most :meth:`lock_wait`), asking
+    :meth:`settled` whether a renewal that finished meanwhile already decided, and otherwise running
+    :meth:`renewal` as a plan; it sends back the token."""
+
+    __slots__ = ("flow", "stale", "ticket", "deadline_at")
+
+    def __init__(self, flow: AuthFlow, stale: Optional[str], ticket: int, deadline_at: Optional[float]) -> None:
+        self.flow = flow
+        self.stale = stale
+        self.ticket = ticket
+        self.deadline_at = deadline_at
+
+    def lock_wait(self) -> Optional[float]:
+        """How long the driver may wait for the lock: what is left of the call's deadline (``None``: no limit)."""
+        if self.deadline_at is None:
+            return None
+        return max(0.0, self.deadline_at - self.flow.clock())
+
+    def lock_timed_out(self) -> ApiTimeoutError:
+        return ApiTimeoutError("the call's deadline passed while waiting for the /auth token", request_sent=False)
+
+    def settled(self) -> Optional[str]:
+        return self.flow.settled(self)
+
+    def renewal(self) -> Generator[Step, Any, str]:
+        return self.flow.renewal(self)
+
+
+class AuthFlow:
+    """Obtains the Sparkfly ``X-Auth-Token`` from ``/auth`` and renews it: one per client.
+
+    A crowd of callers that all found the same token wanting shares one renewal: each takes a ticket
+    (the count of finished renewals) before waiting for the lock, and when it gets the lock after a
+    renewal finished, it takes that renewal's outcome (the token, or the same failure) instead of
+    making its own ``/auth`` call.
     """
 
-    def __init__(self, fetch: Callable[[], RESTResponse], ttl: float) -> None:
-        self._fetch = fetch
-        self._ttl = ttl
-        self._lock = threading.Lock()
+    def __init__(
+        self,
+        configuration: Configuration,
+        build_fetch: Callable[[Endpoint[None], Dict[str, str]], Any],
+        plan: Callable[[Any, Optional[float]], Generator[Step, Any, Tuple[Reply, int]]],
+        clock: Callable[[], float],
+    ) -> None:
+        self.configuration = configuration
+        self._build_fetch = build_fetch
+        self._plan = plan
+        self.clock = clock
         # The token and when to renew it, replaced together so a reader never pairs one with the other's expiry.
-        self._held: Optional[Tuple[str, float]] = None
+        self._held: Optional[Tuple[str, float, Tuple[Any, ...]]] = None
+        self._finished = 0
+        self._failure: Optional[OpenApiException] = None
+        self._endpoint = AUTHENTICATE_GET
 
-    def current(self) -> str:
+    def valid_token(self) -> Optional[str]:
+        """The token to send now, or ``None`` when there is none, it is due for renewal, or it was
+        obtained with an identity, key or scope that the configuration no longer holds."""
         held = self._held
-        if held is not None and time.monotonic() < held[1]:
+        if held is not None and self.clock() < held[1] and held[2] == self._account():
             return held[0]
-        return self.renew(stale=None if held is None else held[0])
+        return None
 
-    def renew(self, stale: Optional[str]) -> str:
-        """A fresh token; ``stale`` is the one the caller found wanting (``None``: none yet)."""
-        with self._lock:
-            held = self._held
-            if held is not None and held[0] != stale and time.monotonic() < held[1]:
-                return held[0]
-            response = self._fetch()
-            token = response.headers.get("X-Auth-Token")
-            if not (200 <= response.status < 300) or not token:
-                error_class = ApiException.for_status(response.status)
-                raise error_class(
-                    response.status,
-                    response.reason,
-                    body=response.data.decode("utf-8", "replace"),
-                    headers=response.headers,
-                    note="GET /auth did not return an X-Auth-Token",
-                )
-            # Renew 5 minutes early (or at 90 % of a short TTL) so no call carries a token that expires in flight.
-            self._held = (token, time.monotonic() + max(self._ttl - 300.0, self._ttl * 0.9))
+    def _account(self) -> Tuple[Any, ...]:
+        config = self.configuration
+        return (config.auth_identity, config.auth_key, config.auth_scope)
+
+    def need(self, stale: Optional[str], deadline_at: Optional[float]) -> Authenticate:
+        return Authenticate(self, stale, self._finished, deadline_at)
+
+    def settled(self, step: Authenticate) -> Optional[str]:
+        """Under the lock: the token if another caller's renewal already answered this need (its failure
+        is raised again), ``None`` when this caller must renew."""
+        if self._finished != step.ticket:
+            if self._failure is not None:
+                raise copy.copy(self._failure)
+            if self._held is not None:
+                return self._held[0]
+        held = self._held
+        if held is not None and held[0] != step.stale and self.valid_token() is not None:
+            return held[0]
+        return None
+
+    def renewal(self, step: Authenticate) -> Generator[Step, Any, str]:
+        """Under the lock: the plan of one ``/auth`` call (retried like any call, within the caller's
+        deadline), recording its outcome for the callers waiting on it."""
+        account = self._account()
+        try:
+            reply, attempts = yield from self._plan(self._fetch_request(), step.deadline_at)
+            if reply.status in _WRONG_METHOD and self._endpoint is AUTHENTICATE_GET:
+                self._endpoint = AUTHENTICATE_POST
+                reply, attempts = yield from self._plan(self._fetch_request(), step.deadline_at)
+            token = self._accept(reply, attempts)
+        except OpenApiException as exc:
+            self._failure = exc
+            self._finished += 1
+            raise
+        ttl = self.configuration.token_ttl
+        # Renew 5 minutes early (or at 90 % of a short TTL) so no call carries a token that expires in flight.
+        self._held = (token, self.clock() + max(ttl - 300.0, ttl * 0.9), account)
+        self._failure = None
+        self._finished += 1
+        return token
+
+    def _fetch_request(self) -> Any:
+        config = self.configuration
+        headers = {"X-Auth-Identity": str(config.auth_identity), "X-Auth-Key": str(config.auth_key)}
+        if config.auth_scope:
+            headers["X-Auth-Scope"] = config.auth_scope
+        return self._build_fetch(self._endpoint, headers)
+
+    def _accept(self, reply: Reply, attempts: int) -> str:
+        token = reply.header(SPARKFLY_TOKEN)
+        if 200 <= reply.status < 300 and token:
             return token
+        from sparkfly_client._decode import error_for
+
+        note = None if reply.status >= 300 else f"{self._endpoint.method} /auth answered without an X-Auth-Token"
+        raise error_for(reply.request, reply, attempts, note=note)
 
 
-def scheme_header(
-    configuration: Configuration, scheme: str, tokens: Optional[TokenSource]
-) -> Optional[Tuple[str, str]]:
-    """The header that carries a scheme's credential, or ``None`` when the configuration lacks it."""
+def scheme_header(configuration: Configuration, scheme: str) -> Optional[Tuple[str, str]]:
+    """The header that carries a scheme's configured credential, or ``None`` when the configuration lacks it."""
     if scheme == SPARKFLY_TOKEN:
         key = configuration.get_api_key_with_prefix(SPARKFLY_TOKEN)
-        if key is not None:
-            return "X-Auth-Token", key
-        if tokens is not None:
-            return "X-Auth-Token", tokens.current()
-        return None
+        return None if key is None else (SPARKFLY_TOKEN, key)
     if scheme == SECRET_API_KEY:
         key = configuration.get_api_key_with_prefix(SECRET_API_KEY)
         return None if key is None else ("REB-APIKEY", key)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from dataclasses import dataclass
 from datetime import timezone
 from email.utils import parsedate_to_datetime
-from typing import FrozenSet, Mapping, Optional, Union
+from typing import Callable, FrozenSet, Mapping, Optional, Union
 
 from sparkfly_client.exceptions import ApiValueError
 
@@ -47,10 +48,10 @@ class RetryPolicy:
             return cls(max_retries=0)
         return cls(max_retries=value)
 
-    def backoff(self, retry_number: int) -> float:
-        """A jittered wait before retry ``retry_number`` (1 for the first retry)."""
+    def backoff(self, retry_number: int, uniform: Callable[[float, float], float] = random.uniform) -> float:
+        """A jittered wait before retry ``retry_number`` (1 for the first retry); ``uniform`` draws it."""
         ceiling = min(self.backoff_cap, self.backoff_base * (2 ** (retry_number - 1)))
-        return random.uniform(0.0, ceiling)
+        return uniform(0.0, ceiling)
 
 
 def server_requested_delay(
@@ -72,10 +73,13 @@ def server_requested_delay(
 
 
 def _parse_delay(value: str, now: float) -> Optional[float]:
+    """Seconds from a delay header; nonsense (negative, ``nan``, ``inf``, unparsable) counts as absent."""
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return seconds if 0.0 <= seconds < math.inf else None
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 import sys
 from typing import Any, Dict, List, Optional, Tuple, Union
 
@@ -43,6 +44,13 @@ class Configuration:
         ``0`` turns retries off.
     :param max_retry_wait: the longest server-requested wait (``Retry-After``) the client will honour,
         in seconds; a longer one raises at once.
+    :param deadline: the most seconds one call may take, every attempt, retry wait and token fetch
+        included (default 60); past it the call raises ``ApiTimeoutError``. ``None``: no limit.
+    :param max_response_bytes: the largest answer body the client reads (default 32 MiB); a larger
+        one raises ``ResponseTooLargeError``.
+    :param auth_scope: optional ``X-Auth-Scope`` sent with the ``/auth`` request.
+
+    Every setting takes effect from the next call, the TLS, proxy and pool settings included.
     """
 
     def __init__(
@@ -56,10 +64,13 @@ class Configuration:
         *,
         auth_identity: Optional[str] = None,
         auth_key: Optional[str] = None,
+        auth_scope: Optional[str] = None,
         token_ttl: float = 24 * 3600,
         timeout: TimeoutValue = (5.0, 30.0),
+        deadline: Optional[float] = 60.0,
         retries: RetriesValue = 2,
         max_retry_wait: float = 60.0,
+        max_response_bytes: int = 32 * 1024 * 1024,
         ssl_ca_cert: Optional[str] = None,
         verify_ssl: bool = True,
         cert_file: Optional[str] = None,
@@ -71,7 +82,7 @@ class Configuration:
         user_agent: Optional[str] = None,
         debug: bool = False,
     ) -> None:
-        self.host = DEFAULT_HOST if host is None else host
+        self.host = DEFAULT_HOST if host is None else host  # checked by the property below
         self.server_hosts: Tuple[str, ...] = SERVER_HOSTS
         self.api_key: Dict[str, str] = dict(api_key or {})
         self.api_key_prefix: Dict[str, str] = dict(api_key_prefix or {})
@@ -80,11 +91,14 @@ class Configuration:
         self.access_token = access_token
         self.auth_identity = auth_identity
         self.auth_key = auth_key
+        self.auth_scope = auth_scope
         # Renew a little before the server's 24 h so a call never carries a token that expires in flight.
         self.token_ttl = token_ttl
         self.timeout = timeout
+        self.deadline = deadline
         self.retries = retries
         self.max_retry_wait = max_retry_wait
+        self.max_response_bytes = max_response_bytes
         self.ssl_ca_cert = ssl_ca_cert
         self.verify_ssl = verify_ssl
         self.cert_file = cert_file
@@ -98,6 +112,16 @@ class Configuration:
         self._debug = False
         if debug:  # leave the logger alone otherwise: the application may have set its level already
             self.debug = True
+
+    @property
+    def host(self) -> str:
+        """The base URL every call goes to: ``http://`` or ``https://``, a host, an optional port and
+        base path; checked when set (a query, a fragment, white space or a bad port is refused)."""
+        return self._host
+
+    @host.setter
+    def host(self, value: str) -> None:
+        self._host = checked_host(value)
 
     # --- generated-client compatible helpers ---------------------------------------------------
 
@@ -187,13 +211,13 @@ class Configuration:
 
     def __repr__(self) -> str:
         shown = []
-        for name, value in sorted(vars(self).items()):
+        for name, value in sorted({**vars(self), "host": self.host}.items()):
             if name.startswith("_") or name == "logger":
                 continue
             if name in _SECRET_FIELDS:
                 value = _mask(value)
-            elif name == "proxy" and value:
-                value = _without_userinfo(value)
+            elif name in ("proxy", "host") and value:
+                value = without_userinfo(value)
             shown.append(f"{name}={value!r}")
         return f"Configuration({', '.join(shown)})"
 
@@ -204,10 +228,37 @@ def _mask(value: Any) -> Any:
     return None if value is None else "***"
 
 
-def _without_userinfo(url: str) -> str:
+def without_userinfo(url: str) -> str:
+    """``url`` with any ``user:password@`` shown as ``***@``."""
     scheme, sep, rest = url.partition("://")
     if "@" in rest.split("/", 1)[0]:
         return f"{scheme}{sep}***@{rest.split('@', 1)[1]}"
+    return url
+
+
+#: scheme, a host name (or bracketed IPv6 address), an optional port, then an optional path; nothing else.
+_HOST_URL = re.compile(r"https?://(?:[^\s/?#@\[\]:]+|\[[0-9a-fA-F:.]+\])(?::(\d{1,5}))?(/[^\s?#]*)?\Z", re.I)
+
+
+def checked_host(url: Any) -> str:
+    """``url`` if it can be the base URL of every call, else :class:`ApiValueError` saying why."""
+    if not isinstance(url, str):
+        raise ApiValueError(f"host must be a str URL such as 'https://api.sparkfly.com', not {type(url).__name__}")
+    shown = without_userinfo(url)
+    candidate = url
+    scheme, sep, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:  # user:password@ is allowed (and never shown); the check is on the rest
+        candidate = f"{scheme}{sep}{authority.rsplit('@', 1)[1]}{slash}{path}"
+    match = _HOST_URL.match(candidate)
+    if not match:
+        raise ApiValueError(
+            "host must be an http:// or https:// URL such as 'https://api.sparkfly.com' (a host, an optional "
+            f"port and base path; no query, fragment or white space), got {shown!r}"
+        )
+    port = match.group(1)
+    if port is not None and not 0 < int(port) < 65536:
+        raise ApiValueError(f"host has a port outside 1-65535: {shown!r}")
     return url
 
 

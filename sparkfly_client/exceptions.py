@@ -7,7 +7,9 @@ status; failures before an answer arrives raise ``ApiTransportError`` subclasses
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Type, Union
+from urllib.parse import quote, quote_plus
 
 __all__ = [
     "OpenApiException",
@@ -28,6 +30,7 @@ __all__ = [
     "ApiTransportError",
     "ApiTimeoutError",
     "ApiConnectionError",
+    "ResponseTooLargeError",
 ]
 
 PathType = Sequence[Union[str, int]]
@@ -35,11 +38,6 @@ PathType = Sequence[Union[str, int]]
 
 def _render_path(path_to_item: Optional[PathType]) -> str:
     return "".join(f"[{p!r}]" for p in path_to_item or ())
-
-
-def _spellings(secret: str) -> Tuple[str, ...]:
-    """How a secret can appear in a message: as is, JSON-escaped (a raw body), or repr-escaped (decoded data)."""
-    return secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], repr(secret)[1:-1]
 
 
 class OpenApiException(Exception):
@@ -84,8 +82,11 @@ class ApiKeyError(_ArgumentError, KeyError):
 class ApiException(OpenApiException):
     """The server answered with a status the call does not succeed on (or a body it cannot decode).
 
-    Keeps everything the server sent: ``status``, ``reason``, ``headers``, the raw ``body`` text,
-    the decoded ``data`` where the body matched the declared error model, and ``request_id``.
+    Keeps what the server sent: ``status``, ``reason``, ``headers``, the ``body`` text (at most
+    :data:`MAX_KEPT_BODY` characters), the decoded ``data`` where the body matched the declared error
+    model, and ``request_id``. Credentials the request carried are replaced by ``***`` wherever the
+    server echoed them (as is, JSON-escaped or percent-encoded) when the exception is built: it holds
+    no secret, so ``str()``, ``repr()``, ``vars()`` and pickling show none.
     """
 
     def __init__(
@@ -101,31 +102,31 @@ class ApiException(OpenApiException):
         url: Optional[str] = None,
         attempts: int = 1,
         note: Optional[str] = None,
+        server_message: Optional[str] = None,
+        retry_after: Optional[float] = None,
         redact: Sequence[str] = (),
     ) -> None:
+        if http_resp is not None:  # the generated clients' way of building one from a urllib3 response
+            status = http_resp.status if status is None else status
+            reason = http_resp.reason if reason is None else reason
+            raw = getattr(http_resp, "data", None)
+            if body is None and isinstance(raw, bytes):
+                body = raw.decode("utf-8", "replace")
+            headers = headers or dict(http_resp.headers)
+        hide = Redactor(redact)
         self.status = status
-        # Credentials and passwords the request carried: a server that echoes one in its answer
-        # must not put it into this exception's message (``body`` keeps the raw text).
-        self._redact = tuple(
-            sorted({form for secret in redact if secret for form in _spellings(secret)}, key=len, reverse=True)
-        )
-        self.note = note
         self.reason = reason
-        self.body = body
+        self.body = None if body is None else hide(_capped(body))
         self.data = data
-        self.headers: Dict[str, str] = dict(headers or {})
+        self.headers: Dict[str, str] = {k: hide(v) for k, v in (headers or {}).items()}
         self.method = method
         self.url = url
         self.attempts = attempts
-        if http_resp is not None:
-            self.status = http_resp.status if status is None else status
-            self.reason = http_resp.reason if reason is None else reason
-            if body is None:
-                raw = getattr(http_resp, "data", None)
-                if isinstance(raw, bytes):
-                    self.body = raw.decode("utf-8", "replace")
-            if not headers:
-                self.headers = dict(http_resp.headers)
+        self.note = None if note is None else hide(note)
+        #: the server's own words about the failure (its ``error``/``message``, or the problem's detail).
+        self.server_message = None if server_message is None else hide(server_message)
+        #: seconds the server asked the client to wait (``Retry-After``, else on a 429 ``Rate-Limit-Reset``).
+        self.retry_after = retry_after
         super().__init__(self.status, self.reason)
 
     @property
@@ -143,33 +144,23 @@ class ApiException(OpenApiException):
 
         return self.data if isinstance(self.data, Problem) else None
 
-    @property
-    def retry_after(self) -> Optional[float]:
-        """Seconds the server asked the client to wait (``Retry-After``, else on a 429 ``Rate-Limit-Reset``)."""
-        from sparkfly_client._retry import server_requested_delay
-
-        return server_requested_delay(self.status, self.headers)
-
     def __str__(self) -> str:
-        lines = [f"({self.status})", f"Reason: {self.reason}"]
+        what = f"HTTP {self.status}" + (f" {self.reason}" if self.reason else "")
         if self.method and self.url:
-            lines.append(f"Request: {self.method} {self.url}")
+            what += f" from {self.method} {self.url}"
+        if self.server_message:
+            what += f": {self.server_message}"
+        if self.request_id:
+            what += f" (request id {self.request_id})"
+        lines = [what]
         if self.attempts > 1:
             lines.append(f"Attempts: {self.attempts}")
         if self.note:
             lines.append(self.note)
-        if self.request_id:
-            lines.append(f"Request ID: {self.request_id}")
-        if self.headers:
-            lines.append(f"HTTP response headers: {self.headers}")
-        if self.body:
-            lines.append(f"HTTP response body: {self.body}")
-        if self.data is not None:
-            lines.append(f"HTTP response data: {self.data!r}")
-        text = "\n".join(lines) + "\n"
-        for secret in self._redact:
-            text = text.replace(secret, "***")
-        return text
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status={self.status!r}, reason={self.reason!r}, request_id={self.request_id!r})"
 
     @classmethod
     def for_status(cls, status: int) -> Type[ApiException]:
@@ -179,6 +170,46 @@ class ApiException(OpenApiException):
         if 500 <= status <= 599:
             return ServiceException
         return ApiException
+
+
+#: How much of an error body an exception keeps (characters); the rest is cut and the cut is said.
+MAX_KEPT_BODY = 64 * 1024
+
+
+def _capped(body: str) -> str:
+    if len(body) <= MAX_KEPT_BODY:
+        return body
+    return body[:MAX_KEPT_BODY] + f"... [cut: the body had {len(body)} characters; the first {MAX_KEPT_BODY} are kept]"
+
+
+class Redactor:
+    """Replaces secrets, and the ways a server may echo them, by ``***``: as they are, JSON-escaped
+    (``\\u00e4``, ``\\/``), Python-escaped, and percent-encoded (either case of hex digits)."""
+
+    def __init__(self, secrets: Sequence[str]) -> None:
+        forms = {form for secret in secrets if secret for form in _spellings(secret)}
+        self._pattern = (
+            re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)), re.IGNORECASE)
+            if forms
+            else None
+        )
+
+    def __call__(self, text: str) -> str:
+        return text if self._pattern is None else self._pattern.sub("***", text)
+
+
+def _spellings(secret: str) -> Tuple[str, ...]:
+    escaped = json.dumps(secret)[1:-1]
+    return (
+        secret,
+        escaped,
+        escaped.replace("/", "\\/"),
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        repr(secret)[1:-1],
+        quote(secret, safe=""),
+        quote_plus(secret, safe=""),
+        quote(secret, safe="/:@"),
+    )
 
 
 class BadRequestException(ApiException):
@@ -240,6 +271,7 @@ class ApiTransportError(OpenApiException):
         elapsed: Optional[float] = None,
         attempts: int = 1,
         request_sent: bool = True,
+        retryable: bool = True,
     ) -> None:
         self.message = message
         self.method = method
@@ -248,6 +280,8 @@ class ApiTransportError(OpenApiException):
         self.attempts = attempts
         #: False only when no byte of the request can have reached the server (safe to resend).
         self.request_sent = request_sent
+        #: False when trying again cannot help (e.g. the server's certificate was rejected).
+        self.retryable = retryable
         super().__init__(message)
 
     def __str__(self) -> str:
@@ -267,3 +301,7 @@ class ApiTimeoutError(ApiTransportError):
 
 class ApiConnectionError(ApiTransportError):
     """The connection could not be made or was lost."""
+
+
+class ResponseTooLargeError(ApiTransportError):
+    """The answer's body is larger than ``Configuration.max_response_bytes``; it was not read."""

@@ -1,7 +1,13 @@
-"""The urllib3 transport: one connection pool per host, TLS and proxy settings, typed failures."""
+"""The urllib3 transport: sends one exchange, reads its answer, maps failures to typed errors.
+
+One keep-alive pool per origin; TLS and proxy settings from the configuration (the pools are built
+again when those settings change, and in a child process after ``fork``, so a child never shares a
+connection with its parent).
+"""
 
 from __future__ import annotations
 
+import os
 import ssl
 import time
 from typing import Any, Dict, Mapping, Optional, Tuple, Union
@@ -17,48 +23,127 @@ from urllib3.exceptions import (
     SSLError,
 )
 
+from sparkfly_client._plan import Reply, Send
 from sparkfly_client.exceptions import (
     ApiConnectionError,
     ApiException,
     ApiTimeoutError,
     ApiTransportError,
-    ApiValueError,
+    ResponseTooLargeError,
 )
 
-__all__ = ["RESTClientObject", "RESTResponse", "ApiException", "TimeoutArg", "to_urllib3_timeout"]
+__all__ = ["RESTClientObject", "RESTResponse", "ApiException"]
 
-#: What urllib3 returns; with ``preload_content`` the body is already in ``.data``.
+#: What the ``*_without_preload_content`` variants return: the urllib3 response, unread.
 RESTResponse = urllib3.BaseHTTPResponse
-TimeoutArg = Union[None, float, int, Tuple[Optional[float], Optional[float]]]
-
-
-def to_urllib3_timeout(value: TimeoutArg) -> urllib3.Timeout:
-    """``seconds`` or ``(connect, read)`` as a urllib3 ``Timeout``; ``None`` means no limit."""
-    if value is None:
-        return urllib3.Timeout(connect=None, read=None)
-    if isinstance(value, tuple):
-        if len(value) != 2:
-            raise ApiValueError("a timeout tuple must be (connect, read)")
-        connect, read = value
-        return urllib3.Timeout(connect=_seconds(connect), read=_seconds(read))
-    return urllib3.Timeout(total=_seconds(value))
-
-
-def _seconds(value: Any) -> Optional[float]:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ApiValueError(f"a timeout must be a positive number of seconds, not {value!r}")
-    return float(value)
+_CHUNK = 64 * 1024
 
 
 class RESTClientObject:
-    """Sends requests through urllib3; keeps one keep-alive pool per host."""
+    """Sends requests through urllib3. ``pool_manager``, when given, is the caller's own and is used
+    as it is (its TLS and proxy settings win; the configuration's are not applied to it)."""
 
-    def __init__(self, configuration: Any) -> None:
+    def __init__(self, configuration: Any, pool_manager: Optional[urllib3.PoolManager] = None) -> None:
+        self.configuration = configuration
+        self._own = pool_manager is None
+        self._settings: Any = None
+        self._pid = os.getpid()
+        self.pool_manager: urllib3.PoolManager = pool_manager if pool_manager is not None else self._new_manager()
+        # The pool of each origin ("scheme://host:port"), so a call goes straight to it instead of
+        # having the manager parse the URL and normalise a pool key every time.
+        self._pools: Dict[str, urllib3.HTTPConnectionPool] = {}
+
+    def send(self, step: Send) -> Union[Reply, ApiTransportError]:
+        """One exchange. A failure comes back as a typed error (not raised), with ``request_sent``
+        telling whether any of the request may have reached the server."""
+        started = time.monotonic()
+        timeouts = step.timeouts
+        try:
+            response = self._urlopen(
+                step.method,
+                step.url,
+                body=step.body,
+                headers=step.headers,
+                timeout=urllib3.Timeout(connect=timeouts.connect, read=timeouts.read, total=timeouts.total),
+                preload_content=False,
+                decode_content=False,  # the client asks for identity; an encoding it did not ask for stays as sent
+                redirect=False,
+                retries=False,
+            )
+        except (ConnectTimeoutError, NewConnectionError, ProxyError) as exc:
+            # Never connected (urllib3 raises ProxyError only before reaching the proxy): nothing was sent.
+            return _transport_error(exc, step, started, request_sent=False)
+        except SSLError as exc:
+            # The handshake failed (certificate rejected, bad CA file): nothing was sent, and trying again cannot help.
+            return _transport_error(exc, step, started, request_sent=False, retryable=False)
+        except HTTPError as exc:
+            return _transport_error(exc, step, started, request_sent=True)
+        except OSError as exc:  # e.g. a CA file that cannot be read
+            return ApiConnectionError(f"TLS failure ({type(exc).__name__}: {exc})", request_sent=False, retryable=False)
+        if not step.preload:
+            return Reply(response.status, response.reason, response.headers, b"", response)
+        try:
+            body = self._read(response, step, started)
+        except HTTPError as exc:
+            response.release_conn()
+            return _transport_error(exc, step, started, request_sent=True)
+        except ApiTransportError as exc:
+            discard(response, drain=False)
+            return exc
+        return Reply(response.status, response.reason, response.headers, body, None)
+
+    def _read(self, response: RESTResponse, step: Send, started: float) -> bytes:
+        """The whole body, stopping at ``max_body`` bytes and at the exchange's total time limit."""
+        limit = step.max_body
+        declared = response.headers.get("Content-Length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise _too_large(step, int(declared))
+        stop_at = None if step.timeouts.total is None else started + step.timeouts.total
+        chunks = []
+        size = 0
+        while True:
+            chunk = response.read1(_CHUNK)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(step, size)
+            chunks.append(chunk)
+            if stop_at is not None and time.monotonic() > stop_at:
+                raise ApiTimeoutError(f"timed out reading the answer (over {step.timeouts.total:.3g}s)")
+        response.release_conn()
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    def _urlopen(self, method: str, url: str, **kwargs: Any) -> RESTResponse:
+        self._follow_settings()
+        if isinstance(self.pool_manager, urllib3.ProxyManager):
+            return self.pool_manager.urlopen(method, url, **kwargs)
+        path_at = url.find("/", url.find("//") + 2)
+        origin, path = (url, "/") if path_at < 0 else (url[:path_at], url[path_at:])
+        pool = self._pools.get(origin)
+        if pool is None or pool.pool is None:  # None: closed, e.g. dropped by the manager to make room
+            pool = self._pools[origin] = self.pool_manager.connection_from_url(origin)
+        return pool.urlopen(method, path, assert_same_host=False, **kwargs)
+
+    def _follow_settings(self) -> None:
+        """Build the pools again after a fork (the child must not use the parent's connections) or when
+        the configuration's connection settings changed."""
+        pid = os.getpid()
+        if pid != self._pid:
+            self._pid = pid
+            self._pools.clear()
+            self.pool_manager.clear()  # closes this process's copies of the sockets; the parent's stay open
+        if self._own and _connection_settings(self.configuration) != self._settings:
+            self._pools.clear()
+            self.pool_manager.clear()
+            self.pool_manager = self._new_manager()
+
+    def _new_manager(self) -> urllib3.PoolManager:
+        configuration = self.configuration
+        self._settings = _connection_settings(configuration)
         pool_args: Dict[str, Any] = {
             "maxsize": configuration.connection_pool_maxsize,
-            "retries": False,  # the ApiClient runs the retry loop: it knows what is safe to repeat
+            "retries": False,  # the call plan decides retries: it knows what is safe to repeat
             "block": False,
         }
         if configuration.verify_ssl:
@@ -73,64 +158,35 @@ class RESTClientObject:
             pool_args["key_file"] = configuration.key_file
         if configuration.tls_server_name:
             pool_args["server_hostname"] = configuration.tls_server_name
-        self.pool_manager: urllib3.PoolManager
         if configuration.proxy:
-            self.pool_manager = urllib3.ProxyManager(
-                configuration.proxy,
-                proxy_headers=_proxy_headers(configuration.proxy, configuration.proxy_headers),
-                **pool_args,
-            )
-        else:
-            self.pool_manager = urllib3.PoolManager(**pool_args)
-        # The pool of each origin ("scheme://host:port"), so a call goes straight to it instead of
-        # having the manager parse the URL and normalise a pool key every time.
-        self._pools: Dict[str, urllib3.HTTPConnectionPool] = {}
-
-    def request(
-        self,
-        method: str,
-        url: str,
-        headers: Optional[Mapping[str, str]] = None,
-        body: Optional[bytes] = None,
-        timeout: Optional[urllib3.Timeout] = None,
-        preload_content: bool = True,
-    ) -> RESTResponse:
-        """One HTTP exchange. Raises :class:`ApiTimeoutError` or :class:`ApiConnectionError`,
-        with ``request_sent`` telling whether any of the request may have reached the server."""
-        started = time.monotonic()
-        try:
-            return self._urlopen(
-                method,
-                url,
-                body=body,
-                headers=headers,
-                timeout=timeout,
-                preload_content=preload_content,
-                redirect=False,
-                retries=False,
-            )
-        except (ConnectTimeoutError, NewConnectionError, ProxyError) as exc:
-            # Never connected (urllib3 raises ProxyError only before reaching the proxy): nothing was sent.
-            raise _transport_error(exc, method, url, started, request_sent=False) from None
-        except HTTPError as exc:
-            raise _transport_error(exc, method, url, started, request_sent=True) from None
-
-    def _urlopen(self, method: str, url: str, **kwargs: Any) -> RESTResponse:
-        if isinstance(self.pool_manager, urllib3.ProxyManager):
-            return self.pool_manager.urlopen(method, url, **kwargs)
-        path_at = url.find("/", url.find("//") + 2)
-        origin, path = (url, "/") if path_at < 0 else (url[:path_at], url[path_at:])
-        pool = self._pools.get(origin)
-        if pool is None or pool.pool is None:  # None: closed, e.g. dropped by the manager to make room
-            pool = self._pools[origin] = self.pool_manager.connection_from_url(origin)
-        return pool.urlopen(method, path, assert_same_host=False, **kwargs)
+            headers = proxy_headers(configuration.proxy, configuration.proxy_headers)
+            return urllib3.ProxyManager(configuration.proxy, proxy_headers=headers, **pool_args)
+        return urllib3.PoolManager(**pool_args)
 
     def clear(self) -> None:
         self._pools.clear()
         self.pool_manager.clear()
 
 
-def _proxy_headers(proxy: str, configured: Optional[Mapping[str, str]]) -> Dict[str, str]:
+def discard(response: RESTResponse, drain: bool = True) -> None:
+    """Finish with an answer that will not be used, so its connection returns to the pool (or closes)."""
+    try:
+        if drain:
+            response.drain_conn()
+        else:
+            response.close()
+    finally:
+        response.release_conn()
+
+
+def _connection_settings(configuration: Any) -> Tuple[Any, ...]:
+    c = configuration
+    headers = tuple(sorted((c.proxy_headers or {}).items()))
+    return (c.verify_ssl, c.ssl_ca_cert, c.cert_file, c.key_file, c.tls_server_name, c.proxy, headers,
+            c.connection_pool_maxsize)  # fmt: skip
+
+
+def proxy_headers(proxy: str, configured: Optional[Mapping[str, str]]) -> Dict[str, str]:
     """``proxy_headers``, plus Basic ``Proxy-Authorization`` from ``http://user:password@proxy`` unless given."""
     headers = dict(configured or {})
     userinfo = urllib3.util.parse_url(proxy).auth
@@ -139,8 +195,17 @@ def _proxy_headers(proxy: str, configured: Optional[Mapping[str, str]]) -> Dict[
     return headers
 
 
-def _transport_error(exc: HTTPError, method: str, url: str, started: float, *, request_sent: bool) -> ApiTransportError:
-    elapsed = time.monotonic() - started
+def _too_large(step: Send, size: int) -> ResponseTooLargeError:
+    return ResponseTooLargeError(
+        f"the answer's body ({size} bytes or more) exceeds max_response_bytes ({step.max_body})",
+        request_sent=True,
+        retryable=False,
+    )
+
+
+def _transport_error(
+    exc: HTTPError, step: Send, started: float, *, request_sent: bool, retryable: bool = True
+) -> ApiTransportError:
     cause = _describe(exc)
     # NewConnectionError subclasses ConnectTimeoutError, so "refused" must be told from "timed out" by text.
     timed_out = (
@@ -157,7 +222,9 @@ def _transport_error(exc: HTTPError, method: str, url: str, started: float, *, r
         what = "proxy failure"
     else:
         what = "connection failed"
-    return error_class(f"{what} ({cause})", method=method, url=url, elapsed=elapsed, request_sent=request_sent)
+    return error_class(
+        f"{what} ({cause})", elapsed=time.monotonic() - started, request_sent=request_sent, retryable=retryable
+    )
 
 
 def _describe(exc: BaseException) -> str:

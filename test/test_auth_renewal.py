@@ -127,7 +127,7 @@ def test_bad_identity_or_key_raises_without_calling_the_endpoint(server: Scripte
         CredentialsApi(client).get_credential(56)
     assert paths(server) == ["/auth"]
     message = str(caught.value) + repr(caught.value) + repr(config)
-    assert "GET /auth did not return an X-Auth-Token" in message
+    assert "HTTP 401 Unauthorized from GET" in message and "/auth: invalid credentials" in message
     assert "wrong-KEY-SECRET" not in message and IDENTITY not in message
 
 

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterator, Optional, Union
 
-import urllib3
 from typing_extensions import Unpack
 
 from sparkfly_client._auth import SPARKFLY_TOKEN
 from sparkfly_client._endpoint import BodyParam, Endpoint, PathParam, QueryParam
-from sparkfly_client.api_client import ApiClient, RequestOptions
-from sparkfly_client.api_response import ApiResponse
+from sparkfly_client._operations import ApiBase, AsyncApi, SyncApi, operation
+from sparkfly_client._request import Call, RequestOptions
 from sparkfly_client.models.bad_request_object import BadRequestObject
 from sparkfly_client.models.credential_eligibility_response import CredentialEligibilityResponse
 from sparkfly_client.models.credential_input_request import CredentialInputRequest
 from sparkfly_client.models.credential_list import CredentialList
 from sparkfly_client.models.credential_response import CredentialResponse
 
-__all__ = ["CredentialsApi"]
+__all__ = ["CredentialsApi", "AsyncCredentialsApi"]
 
 _ID = (PathParam("credential_id"),)
 _BODY = BodyParam("credential_input_request", CredentialInputRequest)
@@ -102,74 +101,49 @@ VOID_CREDENTIAL = Endpoint(
 
 InputRequest = Union[CredentialInputRequest, Dict[str, Any], None]
 
+if TYPE_CHECKING:
+    from sparkfly_client.api_client import ApiClient
+    from sparkfly_client.async_api_client import AsyncApiClient
 
-class CredentialsApi:
-    """The eight Sparkfly credential operations.
+
+class CredentialsOperations(ApiBase):
+    """The eight Sparkfly credential operations, declared once for :class:`CredentialsApi` and
+    :class:`AsyncCredentialsApi`.
 
     Each operation comes in three forms: ``name(...)`` returns the decoded model,
     ``name_with_http_info(...)`` an :class:`ApiResponse` with status and headers too, and
-    ``name_without_preload_content(...)`` the unread urllib3 response. All take the per-call
-    options of :class:`RequestOptions` (``_request_timeout``, ``_headers``, ``_request_auth``,
+    ``name_without_preload_content(...)`` the unread response. All take the per-call options of
+    :class:`RequestOptions` (``_request_timeout``, ``_deadline``, ``_headers``, ``_request_auth``,
     ``_content_type``, ``_host_index``, ``_retries``).
     """
 
-    def __init__(self, api_client: Optional[ApiClient] = None) -> None:
-        self.api_client = ApiClient.get_default() if api_client is None else api_client
-
-    # --- create_credential ----------------------------------------------------------------------
-
+    @operation
     def create_credential(
         self, credential_input_request: InputRequest = None, **options: Unpack[RequestOptions]
-    ) -> CredentialResponse:
+    ) -> Call[CredentialResponse]:
         """Creates a credential (POST /v1.0/credentials). Never retried once the request may have been sent."""
-        return self.create_credential_with_http_info(credential_input_request, **options).data
+        return Call(CREATE_CREDENTIAL, {"credential_input_request": credential_input_request}, options)
 
-    def create_credential_with_http_info(
-        self, credential_input_request: InputRequest = None, **options: Unpack[RequestOptions]
-    ) -> ApiResponse[CredentialResponse]:
-        return self.api_client.call(CREATE_CREDENTIAL, {"credential_input_request": credential_input_request}, options)
+    create_credential_with_http_info = create_credential.with_http_info()
+    create_credential_without_preload_content = create_credential.without_preload_content()
 
-    def create_credential_without_preload_content(
-        self, credential_input_request: InputRequest = None, **options: Unpack[RequestOptions]
-    ) -> urllib3.BaseHTTPResponse:
-        return self.api_client.call_raw(
-            CREATE_CREDENTIAL, {"credential_input_request": credential_input_request}, options
-        )
-
-    # --- delete_credential ----------------------------------------------------------------------
-
-    def delete_credential(self, credential_id: int, **options: Unpack[RequestOptions]) -> CredentialResponse:
+    @operation
+    def delete_credential(self, credential_id: int, **options: Unpack[RequestOptions]) -> Call[CredentialResponse]:
         """Delete Credential (DELETE /v1.0/credentials/{credential_id})."""
-        return self.delete_credential_with_http_info(credential_id, **options).data
+        return Call(DELETE_CREDENTIAL, {"credential_id": credential_id}, options)
 
-    def delete_credential_with_http_info(
-        self, credential_id: int, **options: Unpack[RequestOptions]
-    ) -> ApiResponse[CredentialResponse]:
-        return self.api_client.call(DELETE_CREDENTIAL, {"credential_id": credential_id}, options)
+    delete_credential_with_http_info = delete_credential.with_http_info()
+    delete_credential_without_preload_content = delete_credential.without_preload_content()
 
-    def delete_credential_without_preload_content(
-        self, credential_id: int, **options: Unpack[RequestOptions]
-    ) -> urllib3.BaseHTTPResponse:
-        return self.api_client.call_raw(DELETE_CREDENTIAL, {"credential_id": credential_id}, options)
-
-    # --- get_credential -------------------------------------------------------------------------
-
-    def get_credential(self, credential_id: int, **options: Unpack[RequestOptions]) -> CredentialResponse:
+    @operation
+    def get_credential(self, credential_id: int, **options: Unpack[RequestOptions]) -> Call[CredentialResponse]:
         """Get Credential (GET /v1.0/credentials/{credential_id})."""
-        return self.get_credential_with_http_info(credential_id, **options).data
+        return Call(GET_CREDENTIAL, {"credential_id": credential_id}, options)
 
-    def get_credential_with_http_info(
-        self, credential_id: int, **options: Unpack[RequestOptions]
-    ) -> ApiResponse[CredentialResponse]:
-        return self.api_client.call(GET_CREDENTIAL, {"credential_id": credential_id}, options)
+    get_credential_with_http_info = get_credential.with_http_info()
+    get_credential_without_preload_content = get_credential.without_preload_content()
 
-    def get_credential_without_preload_content(
-        self, credential_id: int, **options: Unpack[RequestOptions]
-    ) -> urllib3.BaseHTTPResponse:
-        return self.api_client.call_raw(GET_CREDENTIAL, {"credential_id": credential_id}, options)
-
-    # --- get_credentials ------------------------------------------------------------------------
-
+    @operation
     def get_credentials(
         self,
         member_id: Optional[int] = None,
@@ -178,33 +152,61 @@ class CredentialsApi:
         page: Optional[int] = None,
         per_page: Optional[int] = None,
         **options: Unpack[RequestOptions],
-    ) -> CredentialList:
-        """List Credentials (GET /v1.0/credentials), one page; see :meth:`iter_credentials` for all."""
-        return self.get_credentials_with_http_info(member_id, offer_id, store_id, page, per_page, **options).data
-
-    def get_credentials_with_http_info(
-        self,
-        member_id: Optional[int] = None,
-        offer_id: Optional[int] = None,
-        store_id: Optional[int] = None,
-        page: Optional[int] = None,
-        per_page: Optional[int] = None,
-        **options: Unpack[RequestOptions],
-    ) -> ApiResponse[CredentialList]:
+    ) -> Call[CredentialList]:
+        """List Credentials (GET /v1.0/credentials), one page; see ``iter_credentials`` for all."""
         args = {"member_id": member_id, "offer_id": offer_id, "store_id": store_id, "page": page, "per_page": per_page}
-        return self.api_client.call(GET_CREDENTIALS, args, options)
+        return Call(GET_CREDENTIALS, args, options)
 
-    def get_credentials_without_preload_content(
-        self,
-        member_id: Optional[int] = None,
-        offer_id: Optional[int] = None,
-        store_id: Optional[int] = None,
-        page: Optional[int] = None,
-        per_page: Optional[int] = None,
-        **options: Unpack[RequestOptions],
-    ) -> urllib3.BaseHTTPResponse:
-        args = {"member_id": member_id, "offer_id": offer_id, "store_id": store_id, "page": page, "per_page": per_page}
-        return self.api_client.call_raw(GET_CREDENTIALS, args, options)
+    get_credentials_with_http_info = get_credentials.with_http_info()
+    get_credentials_without_preload_content = get_credentials.without_preload_content()
+
+    @operation
+    def get_offer_eligibility_for_member(
+        self, member_id: int, offer_id: int, **options: Unpack[RequestOptions]
+    ) -> Call[CredentialEligibilityResponse]:
+        """Determine if a member is eligible for an offer (GET /v1.0/credentials/eligible)."""
+        return Call(GET_OFFER_ELIGIBILITY_FOR_MEMBER, {"member_id": member_id, "offer_id": offer_id}, options)
+
+    get_offer_eligibility_for_member_with_http_info = get_offer_eligibility_for_member.with_http_info()
+    get_offer_eligibility_for_member_without_preload_content = (
+        get_offer_eligibility_for_member.without_preload_content()
+    )
+
+    @operation
+    def redeem_credential(self, credential_id: int, **options: Unpack[RequestOptions]) -> Call[CredentialResponse]:
+        """Redeem a credential (PUT /v1.0/credentials/{credential_id}/redeem). Never retried automatically."""
+        return Call(REDEEM_CREDENTIAL, {"credential_id": credential_id}, options)
+
+    redeem_credential_with_http_info = redeem_credential.with_http_info()
+    redeem_credential_without_preload_content = redeem_credential.without_preload_content()
+
+    @operation
+    def update_credential(
+        self, credential_id: int, credential_input_request: InputRequest = None, **options: Unpack[RequestOptions]
+    ) -> Call[CredentialResponse]:
+        """Updates a credential (PUT /v1.0/credentials/{credential_id})."""
+        args = {"credential_id": credential_id, "credential_input_request": credential_input_request}
+        return Call(UPDATE_CREDENTIAL, args, options)
+
+    update_credential_with_http_info = update_credential.with_http_info()
+    update_credential_without_preload_content = update_credential.without_preload_content()
+
+    @operation
+    def void_credential(self, credential_id: int, **options: Unpack[RequestOptions]) -> Call[CredentialResponse]:
+        """Void a credential (PUT /v1.0/credentials/{credential_id}/void)."""
+        return Call(VOID_CREDENTIAL, {"credential_id": credential_id}, options)
+
+    void_credential_with_http_info = void_credential.with_http_info()
+    void_credential_without_preload_content = void_credential.without_preload_content()
+
+
+class CredentialsApi(CredentialsOperations, SyncApi):
+    """The credential operations over an :class:`ApiClient` (the process-wide default when none is given)."""
+
+    def __init__(self, api_client: Optional[ApiClient] = None) -> None:
+        from sparkfly_client.api_client import ApiClient
+
+        self.api_client = ApiClient.get_default() if api_client is None else api_client
 
     def iter_credentials(
         self,
@@ -237,82 +239,9 @@ class CredentialsApi:
                 return
             page += 1
 
-    # --- get_offer_eligibility_for_member -------------------------------------------------------
 
-    def get_offer_eligibility_for_member(
-        self, member_id: int, offer_id: int, **options: Unpack[RequestOptions]
-    ) -> CredentialEligibilityResponse:
-        """Determine if a member is eligible for an offer (GET /v1.0/credentials/eligible)."""
-        return self.get_offer_eligibility_for_member_with_http_info(member_id, offer_id, **options).data
+class AsyncCredentialsApi(CredentialsOperations, AsyncApi):
+    """The credential operations as coroutines over an :class:`AsyncApiClient`."""
 
-    def get_offer_eligibility_for_member_with_http_info(
-        self, member_id: int, offer_id: int, **options: Unpack[RequestOptions]
-    ) -> ApiResponse[CredentialEligibilityResponse]:
-        return self.api_client.call(
-            GET_OFFER_ELIGIBILITY_FOR_MEMBER, {"member_id": member_id, "offer_id": offer_id}, options
-        )
-
-    def get_offer_eligibility_for_member_without_preload_content(
-        self, member_id: int, offer_id: int, **options: Unpack[RequestOptions]
-    ) -> urllib3.BaseHTTPResponse:
-        return self.api_client.call_raw(
-            GET_OFFER_ELIGIBILITY_FOR_MEMBER, {"member_id": member_id, "offer_id": offer_id}, options
-        )
-
-    # --- redeem_credential ----------------------------------------------------------------------
-
-    def redeem_credential(self, credential_id: int, **options: Unpack[RequestOptions]) -> CredentialResponse:
-        """Redeem a credential (PUT /v1.0/credentials/{credential_id}/redeem). Never retried automatically."""
-        return self.redeem_credential_with_http_info(credential_id, **options).data
-
-    def redeem_credential_with_http_info(
-        self, credential_id: int, **options: Unpack[RequestOptions]
-    ) -> ApiResponse[CredentialResponse]:
-        return self.api_client.call(REDEEM_CREDENTIAL, {"credential_id": credential_id}, options)
-
-    def redeem_credential_without_preload_content(
-        self, credential_id: int, **options: Unpack[RequestOptions]
-    ) -> urllib3.BaseHTTPResponse:
-        return self.api_client.call_raw(REDEEM_CREDENTIAL, {"credential_id": credential_id}, options)
-
-    # --- update_credential ----------------------------------------------------------------------
-
-    def update_credential(
-        self, credential_id: int, credential_input_request: InputRequest = None, **options: Unpack[RequestOptions]
-    ) -> CredentialResponse:
-        """Updates a credential (PUT /v1.0/credentials/{credential_id})."""
-        return self.update_credential_with_http_info(credential_id, credential_input_request, **options).data
-
-    def update_credential_with_http_info(
-        self, credential_id: int, credential_input_request: InputRequest = None, **options: Unpack[RequestOptions]
-    ) -> ApiResponse[CredentialResponse]:
-        return self.api_client.call(
-            UPDATE_CREDENTIAL,
-            {"credential_id": credential_id, "credential_input_request": credential_input_request},
-            options,
-        )
-
-    def update_credential_without_preload_content(
-        self, credential_id: int, credential_input_request: InputRequest = None, **options: Unpack[RequestOptions]
-    ) -> urllib3.BaseHTTPResponse:
-        return self.api_client.call_raw(
-            UPDATE_CREDENTIAL,
-            {"credential_id": credential_id, "credential_input_request": credential_input_request},
-            options,
-        )
-
-    # --- void_credential ------------------------------------------------------------------------
-
-    def void_credential(self, credential_id: int, **options: Unpack[RequestOptions]) -> CredentialResponse:
-        """Void a credential (PUT /v1.0/credentials/{credential_id}/void)."""
-        return self.void_credential_with_http_info(credential_id, **options).data
-
-    def void_credential_with_http_info(
-        self, credential_id: int, **options: Unpack[RequestOptions]
-    ) -> ApiResponse[CredentialResponse]:
-        return self.api_client.call(VOID_CREDENTIAL, {"credential_id": credential_id}, options)
-
-    def void_credential_without_preload_content(
-        self, credential_id: int, **options: Unpack[RequestOptions]
-    ) -> urllib3.BaseHTTPResponse:
-        return self.api_client.call_raw(VOID_CREDENTIAL, {"credential_id": credential_id}, options)
+    def __init__(self, api_client: AsyncApiClient) -> None:
+        self.api_client = api_client

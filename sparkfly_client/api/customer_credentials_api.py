@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, Optional, Union
 
-import urllib3
 from typing_extensions import Unpack
 
 from sparkfly_client._auth import JWT, SECRET_API_KEY
 from sparkfly_client._endpoint import BodyParam, Endpoint, PathParam, PathSegmentStr
-from sparkfly_client.api_client import ApiClient, RequestOptions
-from sparkfly_client.api_response import ApiResponse
+from sparkfly_client._operations import ApiBase, AsyncApi, SyncApi, operation
+from sparkfly_client._request import Call, RequestOptions
 from sparkfly_client.models.customer_credential import CustomerCredential
 from sparkfly_client.models.customer_credential_input import CustomerCredentialInput
 from sparkfly_client.models.problem import Problem
 from sparkfly_client.models.validation_problem import ValidationProblem
 
-__all__ = ["CustomerCredentialsApi"]
+__all__ = ["CustomerCredentialsApi", "AsyncCustomerCredentialsApi"]
 
 # Either scheme is enough; the secret key is preferred when both are configured.
 UPSERT_CREDENTIAL = Endpoint(
@@ -34,9 +33,14 @@ UPSERT_CREDENTIAL = Endpoint(
 
 CredentialInputArg = Union[CustomerCredentialInput, Dict[str, Any]]
 
+if TYPE_CHECKING:
+    from sparkfly_client.api_client import ApiClient
+    from sparkfly_client.async_api_client import AsyncApiClient
 
-class CustomerCredentialsApi:
-    """The customer credential resource: ``PUT /credentials/{id}``.
+
+class CustomerCredentialsOperations(ApiBase):
+    """The customer credential resource: ``PUT /credentials/{id}``, declared once for
+    :class:`CustomerCredentialsApi` and :class:`AsyncCustomerCredentialsApi`.
 
     Authenticates with ``configuration.api_key['SecretApiKey']`` (header ``REB-APIKEY``) or
     ``configuration.access_token`` (``Authorization: Bearer <jwt>``). Error answers raise the
@@ -44,26 +48,29 @@ class CustomerCredentialsApi:
     :class:`ValidationProblem` for 422).
     """
 
-    def __init__(self, api_client: Optional[ApiClient] = None) -> None:
-        self.api_client = ApiClient.get_default() if api_client is None else api_client
-
+    @operation
     def upsert_credential(
         self, id: str, customer_credential_input: CredentialInputArg, **options: Unpack[RequestOptions]
-    ) -> CustomerCredential:
-        """Upsert a credential (PUT /credentials/{id}): create it under ``id``, or replace the one there."""
-        return self.upsert_credential_with_http_info(id, customer_credential_input, **options).data
+    ) -> Call[CustomerCredential]:
+        """Upsert a credential (PUT /credentials/{id}): create it under ``id``, or replace the one there.
+        With ``_with_http_info``, ``status_code`` is 201 when created, 200 when replaced."""
+        return Call(UPSERT_CREDENTIAL, {"id": id, "customer_credential_input": customer_credential_input}, options)
 
-    def upsert_credential_with_http_info(
-        self, id: str, customer_credential_input: CredentialInputArg, **options: Unpack[RequestOptions]
-    ) -> ApiResponse[CustomerCredential]:
-        """As :meth:`upsert_credential`; ``status_code`` is 201 when created, 200 when replaced."""
-        return self.api_client.call(
-            UPSERT_CREDENTIAL, {"id": id, "customer_credential_input": customer_credential_input}, options
-        )
+    upsert_credential_with_http_info = upsert_credential.with_http_info()
+    upsert_credential_without_preload_content = upsert_credential.without_preload_content()
 
-    def upsert_credential_without_preload_content(
-        self, id: str, customer_credential_input: CredentialInputArg, **options: Unpack[RequestOptions]
-    ) -> urllib3.BaseHTTPResponse:
-        return self.api_client.call_raw(
-            UPSERT_CREDENTIAL, {"id": id, "customer_credential_input": customer_credential_input}, options
-        )
+
+class CustomerCredentialsApi(CustomerCredentialsOperations, SyncApi):
+    """The customer credential resource over an :class:`ApiClient` (the default one when none is given)."""
+
+    def __init__(self, api_client: Optional[ApiClient] = None) -> None:
+        from sparkfly_client.api_client import ApiClient
+
+        self.api_client = ApiClient.get_default() if api_client is None else api_client
+
+
+class AsyncCustomerCredentialsApi(CustomerCredentialsOperations, AsyncApi):
+    """The customer credential resource as coroutines over an :class:`AsyncApiClient`."""
+
+    def __init__(self, api_client: AsyncApiClient) -> None:
+        self.api_client = api_client

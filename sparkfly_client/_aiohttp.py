@@ -1,0 +1,178 @@
+"""The aiohttp transport: one session per client, sends one exchange, reads its answer, maps failures
+to typed errors. Imported only by :class:`~sparkfly_client.async_api_client.AsyncApiClient`."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from typing import Any, Awaitable, Callable, Dict, Optional, Union
+
+import aiohttp
+
+from sparkfly_client._plan import Reply, Send
+from sparkfly_client.exceptions import (
+    ApiConnectionError,
+    ApiTimeoutError,
+    ApiTransportError,
+    ResponseTooLargeError,
+)
+from sparkfly_client.rest import proxy_headers
+
+__all__ = ["AiohttpTransport"]
+
+_CHUNK = 64 * 1024
+#: aiohttp adds these unless told not to; the client sends its own, so both drivers put the same bytes on the wire.
+_SKIP_AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
+
+
+class _NotReplayed(Exception):
+    """A connection failure carried past aiohttp's own one-time resend of idempotent requests: only the
+    call plan decides what is sent again (a redeem is a PUT, and must never reach the server twice)."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(cause)
+        self.cause = cause
+
+
+async def _no_resend(
+    request: aiohttp.ClientRequest, handler: Callable[[aiohttp.ClientRequest], Awaitable[aiohttp.ClientResponse]]
+) -> aiohttp.ClientResponse:
+    # aiohttp resends a GET, PUT or DELETE once when a reused connection fails, unless the failure it
+    # sees is not a ClientOSError/ServerDisconnectedError. Client middlewares are its supported hook.
+    try:
+        return await handler(request)
+    except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError) as exc:
+        raise _NotReplayed(exc) from exc
+
+
+class AiohttpTransport:
+    """Owns (or borrows) the aiohttp session of one client, created in the event loop of its first call."""
+
+    def __init__(self, configuration: Any, session: Optional[aiohttp.ClientSession] = None) -> None:
+        self.configuration = configuration
+        self._session = session
+        self._own = session is None
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+
+    def _session_for_this_loop(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif loop is not self._loop:
+            raise RuntimeError(
+                "this AsyncApiClient belongs to another event loop; create one AsyncApiClient per event loop"
+            )
+        if self._session is None or (self._own and self._session.closed):
+            config = self.configuration
+            connector = aiohttp.TCPConnector(limit=config.connection_pool_maxsize, ssl=_ssl_setting(config))
+            self._session = aiohttp.ClientSession(
+                connector=connector, auto_decompress=False, skip_auto_headers=_SKIP_AUTO_HEADERS
+            )
+        return self._session
+
+    async def send(self, step: Send) -> Union[Reply, ApiTransportError]:
+        """One exchange. A failure comes back as a typed error (not raised)."""
+        session = self._session_for_this_loop()
+        config = self.configuration
+        t = step.timeouts
+        headers = dict(step.headers)
+        headers.setdefault("Accept-Encoding", "identity")
+        started = time.monotonic()
+        extra: Dict[str, Any] = {}
+        if self._own and config.proxy:
+            extra["proxy"] = config.proxy
+            extra["proxy_headers"] = proxy_headers(config.proxy, config.proxy_headers)
+        if self._own and config.tls_server_name:
+            extra["server_hostname"] = config.tls_server_name
+        try:
+            response = await session.request(
+                step.method,
+                step.url,
+                data=step.body,
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=t.total, sock_connect=t.connect, sock_read=t.read),
+                allow_redirects=False,
+                middlewares=(_no_resend,),
+                **extra,
+            )
+        except (asyncio.TimeoutError, aiohttp.ClientError, _NotReplayed) as exc:
+            return _transport_error(exc, started, reading=False)
+        if not step.preload:
+            return Reply(response.status, response.reason, response.headers, b"", response)
+        try:
+            body = await _read(response, step)
+        except ApiTransportError as exc:
+            response.close()
+            return exc
+        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+            response.close()
+            return _transport_error(exc, started, reading=True)
+        except BaseException:  # cancelled: the connection is in an unknown state, never reuse it
+            response.close()
+            raise
+        response.release()
+        return Reply(response.status, response.reason, response.headers, body, None)
+
+    async def close(self) -> None:
+        if self._own and self._session is not None and not self._session.closed:
+            await self._session.close()
+
+
+async def discard(response: aiohttp.ClientResponse) -> None:
+    """Finish with an answer that will not be used: read what is left so the connection can be reused."""
+    try:
+        await response.read()
+    except (asyncio.TimeoutError, aiohttp.ClientError):
+        response.close()
+    finally:
+        response.release()
+
+
+async def _read(response: aiohttp.ClientResponse, step: Send) -> bytes:
+    limit = step.max_body
+    if response.content_length is not None and response.content_length > limit:
+        raise _too_large(step, response.content_length)
+    chunks = []
+    size = 0
+    async for chunk in response.content.iter_chunked(_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(step, size)
+        chunks.append(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _too_large(step: Send, size: int) -> ResponseTooLargeError:
+    return ResponseTooLargeError(
+        f"the answer's body ({size} bytes or more) exceeds max_response_bytes ({step.max_body})",
+        request_sent=True,
+        retryable=False,
+    )
+
+
+def _ssl_setting(config: Any) -> Union[bool, ssl.SSLContext]:
+    if not config.verify_ssl:
+        return False
+    context = ssl.create_default_context(cafile=config.ssl_ca_cert)
+    if config.cert_file:
+        context.load_cert_chain(config.cert_file, config.key_file)
+    return context
+
+
+def _transport_error(exc: BaseException, started: float, *, reading: bool) -> ApiTransportError:
+    cause = exc.cause if isinstance(exc, _NotReplayed) else exc
+    elapsed = time.monotonic() - started
+    detail = f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
+    if isinstance(cause, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError)):
+        return ApiConnectionError(f"TLS failure ({detail})", elapsed=elapsed, request_sent=False, retryable=False)
+    if isinstance(cause, aiohttp.ClientProxyConnectionError):
+        return ApiConnectionError(f"proxy failure ({detail})", elapsed=elapsed, request_sent=False)
+    if isinstance(cause, aiohttp.ClientConnectorError):
+        return ApiConnectionError(f"connection failed ({detail})", elapsed=elapsed, request_sent=False)
+    if isinstance(cause, aiohttp.ConnectionTimeoutError):
+        return ApiTimeoutError(f"timed out ({detail})", elapsed=elapsed, request_sent=False)
+    if isinstance(cause, asyncio.TimeoutError):  # ServerTimeoutError included: a read ran out of time
+        return ApiTimeoutError(f"timed out ({detail})", elapsed=elapsed, request_sent=True)
+    what = "connection failed while reading the answer" if reading else "connection failed"
+    return ApiConnectionError(f"{what} ({detail})", elapsed=elapsed, request_sent=True)

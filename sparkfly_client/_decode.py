@@ -1,0 +1,103 @@
+"""Decoding: a final reply into the declared model, or into the typed exception for its status. No I/O."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Optional, Type, cast
+
+from pydantic import BaseModel, ValidationError
+
+from sparkfly_client._endpoint import summarise_validation_error
+from sparkfly_client._retry import server_requested_delay
+from sparkfly_client.api_response import ApiResponse
+from sparkfly_client.exceptions import ApiException, Redactor, ResponseDecodeError
+
+if TYPE_CHECKING:
+    from sparkfly_client._plan import Reply
+    from sparkfly_client._request import PreparedRequest
+
+__all__ = ["decode", "error_for"]
+
+
+def decode(reply: Reply, attempts: int, max_retry_wait: float) -> ApiResponse[Any]:
+    """The answer as ``ApiResponse`` of the declared model, or the typed exception for its status."""
+    status = reply.status
+    request = reply.request
+    if 200 <= status < 300:
+        returns = request.endpoint.returns
+        raw = reply.body
+        if returns is None or status == 204:
+            return ApiResponse(status, reply.headers, None, raw)
+        try:
+            data = cast(Type[BaseModel], returns).model_validate_json(raw)
+        except (ValidationError, ValueError) as exc:
+            problem = summarise_validation_error(exc) if isinstance(exc, ValidationError) else str(exc)
+            why = f"The body is not a valid {returns.__name__}: {problem}"
+            raise error_for(request, reply, attempts, note=why, error_class=ResponseDecodeError) from None
+        return ApiResponse(status, reply.headers, data, raw)
+    requested = server_requested_delay(status, reply.headers)
+    note: Optional[str] = None
+    if requested is not None and requested > max_retry_wait:
+        note = f"The server asked to retry after {requested:.0f}s; max_retry_wait is {max_retry_wait:.0f}s."
+    raise error_for(request, reply, attempts, note=note)
+
+
+def error_for(
+    request: PreparedRequest,
+    reply: Reply,
+    attempts: int,
+    *,
+    note: Optional[str] = None,
+    error_class: Optional[Type[ApiException]] = None,
+) -> ApiException:
+    """The exception for an answer the call does not succeed on. The body is redacted before it is
+    decoded, so neither the kept text nor the decoded model holds a credential the server echoed."""
+    secrets = request.secrets(reply.token)
+    body = Redactor(secrets)(reply.body.decode("utf-8", "replace"))
+    status = reply.status
+    data = None
+    if error_class is None:
+        error_class = ApiException.for_status(status)
+        data = _error_model(request.endpoint.error_model_for(status), body)
+    if 300 <= status < 400 and note is None:
+        location = reply.header("Location")
+        note = (
+            f"The server redirected to {location!r}; redirects are not followed, so that credentials never go to "
+            "another URL: point Configuration.host at the right address."
+        )
+    return error_class(
+        status,
+        reply.reason,
+        body=body,
+        data=data,
+        headers=reply.headers,
+        method=request.method,
+        url=request.shown_url,
+        attempts=attempts,
+        note=note,
+        server_message=_server_message(data, body),
+        retry_after=server_requested_delay(status, reply.headers),
+        redact=secrets,
+    )
+
+
+def _error_model(model: Optional[Type[BaseModel]], body: str) -> Any:
+    """The error body as the declared model where it parses as one; ``None`` otherwise."""
+    if model is None or not body.lstrip().startswith("{"):
+        return None
+    try:
+        return model.model_validate_json(body)
+    except (ValidationError, ValueError):
+        return None
+
+
+def _server_message(data: Any, body: str) -> Optional[str]:
+    """The server's own words: the error model's text fields, else a short plain-text body."""
+    if data is not None:
+        words = [getattr(data, name, None) for name in ("error", "message", "title", "detail")]
+        text = ": ".join(dict.fromkeys(w for w in words if isinstance(w, str) and w))
+        if text:
+            return text
+    stripped = body.strip()
+    if stripped and len(stripped) <= 200 and not stripped.startswith("<"):
+        return " ".join(stripped.split())
+    return None

@@ -1,0 +1,263 @@
+"""The call plan: every decision of one call, with no I/O, stepped by the sync and the async driver.
+
+:func:`plan_call` is a generator. It yields what the driver must do next and receives the outcome:
+
+- :class:`Send` -> the driver sends the exchange and sends back a :class:`Reply`, or the
+  :class:`ApiTransportError` it ran into (as a value, not raised);
+- :class:`Wait` -> the driver sleeps that long and sends back ``None``;
+- :class:`Discard` -> the driver releases an unread response it will not use, sends back ``None``;
+- :class:`~sparkfly_client._auth.Authenticate` -> the driver obtains a token (see there), sends it back.
+
+It returns the final reply and the number of attempts, or raises the typed error. It decides the
+retries (which failure, how long to wait, never resending what is unsafe to resend), the token
+renewal (renew once, then replay once), the deadline over every attempt and wait, and what is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from typing import TYPE_CHECKING, Any, Callable, Dict, Generator, Mapping, Optional, Tuple, Union
+
+from sparkfly_client._auth import SECRET_HEADERS, SPARKFLY_TOKEN, Authenticate
+from sparkfly_client._retry import server_requested_delay
+from sparkfly_client.exceptions import ApiTimeoutError, ApiTransportError
+
+if TYPE_CHECKING:
+    from sparkfly_client._auth import AuthFlow
+    from sparkfly_client._request import PreparedRequest, Timeouts
+
+__all__ = ["Send", "Wait", "Discard", "Reply", "Step", "Clock", "plan_call"]
+
+logger = logging.getLogger("sparkfly_client")
+
+
+class Clock:
+    """Where the plan reads the time and draws its jitter; tests pass their own."""
+
+    __slots__ = ("monotonic", "wall", "random")
+
+    def __init__(
+        self,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        random: Callable[[float, float], float] = random.uniform,
+    ) -> None:
+        self.monotonic = monotonic
+        self.wall = wall
+        self.random = random
+
+
+class Send:
+    """Step: send one exchange. ``timeouts`` already fit in what is left of the deadline;
+    ``preload`` says whether to read the whole body (at most ``max_body`` bytes) or hand back the
+    unread response."""
+
+    __slots__ = ("method", "url", "headers", "body", "timeouts", "preload", "max_body")
+
+    def __init__(
+        self,
+        request: PreparedRequest,
+        headers: Mapping[str, str],
+        timeouts: Timeouts,
+        preload: bool,
+        max_body: int,
+    ) -> None:
+        self.method = request.method
+        self.url = request.url
+        self.headers = headers
+        self.body = request.body
+        self.timeouts = timeouts
+        self.preload = preload
+        self.max_body = max_body
+
+
+class Wait:
+    """Step: sleep ``seconds`` before the next attempt."""
+
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+
+class Discard:
+    """Step: release an unread response (its connection goes back to the pool)."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+
+Step = Union[Send, Wait, Discard, Authenticate]
+
+
+class Reply:
+    """What the server answered: status, reason, headers (case-insensitive lookups through
+    :meth:`header`), and the body bytes (preloaded) or the driver's unread response (``raw``)."""
+
+    __slots__ = ("status", "reason", "headers", "body", "raw", "request", "token")
+
+    def __init__(self, status: int, reason: Optional[str], headers: Mapping[str, str], body: bytes, raw: Any) -> None:
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.body = body
+        self.raw = raw
+        self.request: PreparedRequest  # set by the plan
+        self.token: Optional[str] = None  # the renewable token the request carried, for redaction
+
+    def header(self, name: str) -> Optional[str]:
+        value = self.headers.get(name)
+        if value is None and not hasattr(self.headers, "getall"):  # a plain dict: look case-insensitively
+            lowered = name.lower()
+            value = next((v for k, v in self.headers.items() if k.lower() == lowered), None)
+        return value
+
+
+def plan_call(
+    request: PreparedRequest,
+    *,
+    preload: bool,
+    max_body: int,
+    max_retry_wait: float,
+    auth: Optional[AuthFlow],
+    clock: Clock,
+    deadline_at: Optional[float] = None,
+) -> Generator[Step, Any, Tuple[Reply, int]]:
+    """The plan of one call; see the module's description. ``deadline_at`` (monotonic seconds) is given
+    when this plan runs inside another call (the ``/auth`` fetch) and shares that call's deadline."""
+    policy = request.policy
+    started = clock.monotonic()
+    if deadline_at is None and request.deadline is not None:
+        deadline_at = started + request.deadline
+    attempts = retries = 0
+    maybe_sent = token_replayed = False
+    token: Optional[str] = None
+    while True:
+        headers: Mapping[str, str] = request.headers
+        if request.token_auth:
+            assert auth is not None
+            if token is None:
+                token = auth.valid_token()
+            if token is None:
+                token = yield auth.need(None, deadline_at)
+            headers = {**request.headers, SPARKFLY_TOKEN: token}
+        remaining = None if deadline_at is None else deadline_at - clock.monotonic()
+        if remaining is not None and remaining <= 0:
+            raise _deadline_passed(request, attempts, maybe_sent, clock.monotonic() - started)
+        attempts += 1
+        sent_at = clock.monotonic()
+        outcome = yield Send(request, headers, request.timeouts.within(remaining), preload, max_body)
+
+        if isinstance(outcome, ApiTransportError):
+            maybe_sent = maybe_sent or outcome.request_sent
+            refusal = _refusal(request, retries, sent=outcome.request_sent, retryable=outcome.retryable)
+            wait = None if refusal else policy.backoff(retries + 1, clock.random)
+            refusal = refusal or _beyond_deadline(wait, deadline_at, clock)
+            if refusal is None:
+                _log_retry(request, attempts, wait, outcome.message)
+                retries += 1
+                yield Wait(wait)  # type: ignore[arg-type]
+                continue
+            logger.debug("not retrying %s %s after %s: %s", request.method, request.shown_url, outcome.message, refusal)
+            _describe_whole_call(outcome, request, attempts, maybe_sent, clock.monotonic() - started)
+            if outcome.request_sent and not request.endpoint.retry_safe:
+                outcome.message += f"; not retried: {refusal}"  # the caller must find out whether it took effect
+            raise outcome
+
+        reply: Reply = outcome
+        reply.request = reply_request = request
+        reply.token = token
+        if logger.isEnabledFor(logging.DEBUG):
+            _log_exchange(reply_request, headers, reply, clock.monotonic() - sent_at, attempts)
+        status = reply.status
+        if status == 401 and token is not None and not token_replayed:
+            # The token expired or was revoked: renew once (shared with other callers) and replay once.
+            # A 401 means the server did not act on the request, so replaying is safe for any method.
+            token_replayed = True
+            if reply.raw is not None:
+                yield Discard(reply.raw)
+            token = yield auth.need(token, deadline_at)  # type: ignore[union-attr]
+            continue
+        if status in policy.statuses:
+            requested = server_requested_delay(status, reply.headers, clock.wall())
+            refusal = _refusal(request, retries)
+            if refusal is None and requested is not None and requested > max_retry_wait:
+                refusal = f"the server asked to wait {requested:.0f}s, more than max_retry_wait"
+            wait = None if refusal else (policy.backoff(retries + 1, clock.random) if requested is None else requested)
+            refusal = refusal or _beyond_deadline(wait, deadline_at, clock)
+            if refusal is None:
+                if reply.raw is not None:
+                    yield Discard(reply.raw)
+                _log_retry(request, attempts, wait, f"status {status}")
+                retries += 1
+                yield Wait(wait)  # type: ignore[arg-type]
+                continue
+            logger.debug("not retrying %s %s after status %d: %s", request.method, request.shown_url, status, refusal)
+        return reply, attempts
+
+
+def _refusal(request: PreparedRequest, retries: int, *, sent: bool = True, retryable: bool = True) -> Optional[str]:
+    """Why a failed attempt must not be retried, or ``None`` when it may be."""
+    if not retryable:
+        return "retrying cannot help"
+    if sent and not request.endpoint.retry_safe:
+        return f"{request.endpoint.operation_id} is not repeated once the request may have reached the server"
+    if retries >= request.policy.max_retries:
+        return f"no retries left after {retries + 1} attempt(s)"
+    return None
+
+
+def _beyond_deadline(wait: Optional[float], deadline_at: Optional[float], clock: Clock) -> Optional[str]:
+    if wait is None or deadline_at is None or clock.monotonic() + wait < deadline_at:
+        return None
+    return f"waiting {wait:.1f}s would pass the call's deadline"
+
+
+def _deadline_passed(request: PreparedRequest, attempts: int, maybe_sent: bool, elapsed: float) -> ApiTimeoutError:
+    error = ApiTimeoutError(f"the call's deadline of {request.deadline:.3g}s passed", request_sent=maybe_sent)
+    _describe_whole_call(error, request, attempts, maybe_sent, elapsed)
+    return error
+
+
+def _describe_whole_call(
+    error: ApiTransportError, request: PreparedRequest, attempts: int, maybe_sent: bool, elapsed: float
+) -> None:
+    """The failure report covers the whole call, not only its last attempt."""
+    error.method, error.url = request.method, request.shown_url
+    error.attempts = attempts
+    error.request_sent = maybe_sent
+    error.elapsed = elapsed
+
+
+def _log_retry(request: PreparedRequest, attempts: int, wait: Optional[float], why: str) -> None:
+    logger.debug(
+        "retrying %s %s after %s: attempt %d failed, waiting %.2fs",
+        request.method,
+        request.shown_url,
+        why,
+        attempts,
+        wait,
+    )
+
+
+def _log_exchange(
+    request: PreparedRequest, headers: Mapping[str, str], reply: Reply, elapsed: float, attempt: int
+) -> None:
+    logger.debug(
+        "%s %s -> %s in %.3fs (attempt %d, request id %s) request headers %s",
+        request.method,
+        request.shown_url,
+        reply.status,
+        elapsed,
+        attempt,
+        reply.header("X-Request-Id"),
+        masked(headers),
+    )
+
+
+def masked(headers: Mapping[str, str]) -> Dict[str, str]:
+    return {k: ("***" if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}

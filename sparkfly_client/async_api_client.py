@@ -1,0 +1,131 @@
+"""AsyncApiClient: the async driver. It steps each call's plan with aiohttp (``_aiohttp.py``): sends,
+reads, sleeps with ``asyncio.sleep``, and holds the lock of a token renewal. Every decision is the
+plan's (``_plan.py``), the same plan the sync :class:`~sparkfly_client.api_client.ApiClient` steps.
+
+Needs the ``async`` extra: ``pip install "sparkfly_client[async]"``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Generator, Optional
+
+from sparkfly_client._auth import Authenticate
+from sparkfly_client._client_base import ClientBase
+from sparkfly_client._plan import Clock, Discard, Send, Step, Wait
+from sparkfly_client._request import Call
+from sparkfly_client.configuration import Configuration
+
+if TYPE_CHECKING:
+    import aiohttp
+
+__all__ = ["AsyncApiClient"]
+
+
+def _import_aiohttp_transport() -> Any:
+    try:
+        from sparkfly_client import _aiohttp
+    except ImportError as exc:  # aiohttp is not installed
+        raise ImportError(
+            "AsyncApiClient needs aiohttp, which comes with the 'async' extra: pip install \"sparkfly_client[async]\""
+        ) from exc
+    return _aiohttp
+
+
+class AsyncApiClient(ClientBase):
+    """Holds the configuration and one aiohttp session; every async API class sends through one.
+
+    Use it with ``async with``, or ``await client.close()``. It belongs to the event loop of its first
+    call; use one per event loop. Concurrent calls on one client share its connections and its token.
+
+    :param session: an ``aiohttp.ClientSession`` of your own (for a corporate proxy setup or
+        instrumentation); it is used as it is and left open by :meth:`close`.
+    :param sleep: how the client waits before a retry (``asyncio.sleep``); tests pass their own.
+    """
+
+    def __init__(
+        self,
+        configuration: Optional[Configuration] = None,
+        header_name: Optional[str] = None,
+        header_value: Optional[str] = None,
+        cookie: Optional[str] = None,
+        *,
+        session: Optional[aiohttp.ClientSession] = None,
+        clock: Optional[Clock] = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        transport = _import_aiohttp_transport()
+        super().__init__(configuration, header_name, header_value, cookie, clock=clock)
+        self._transport = transport.AiohttpTransport(self.configuration, session)
+        self._discard = transport.discard
+        self._sleep = sleep
+        self._renewal_lock: Optional[asyncio.Lock] = None  # made in the client's event loop, on first need
+
+    async def __aenter__(self) -> AsyncApiClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the session (and its connections) unless it was given by the caller."""
+        await self._transport.close()
+
+    async def run_call(self, call: Call[Any], result: str) -> Any:
+        """Run one operation call; ``result`` picks the model, the ApiResponse or the unread response."""
+        return await self._drive(self._plan(call, result))
+
+    async def _drive(self, plan: Generator[Step, Any, Any]) -> Any:
+        outcome: Any = None
+        while True:
+            try:
+                step = plan.send(outcome)
+            except StopIteration as done:
+                return done.value
+            if type(step) is Send:
+                outcome = await self._transport.send(step)
+                continue
+            outcome = None
+            if type(step) is Wait:
+                await self._sleep(step.seconds)
+            elif type(step) is Discard:
+                await self._discard(step.raw)
+            else:
+                outcome = await self._authenticate(step)  # type: ignore[arg-type]
+
+    async def _authenticate(self, step: Authenticate) -> str:
+        if self._renewal_lock is None:
+            self._renewal_lock = asyncio.Lock()
+        lock = self._renewal_lock
+        if not await _acquire(lock, step.lock_wait()):
+            raise step.lock_timed_out()
+        try:
+            token = step.settled()
+            return token if token is not None else await self._drive(step.renewal())
+        finally:
+            lock.release()
+
+
+async def _acquire(lock: asyncio.Lock, wait: Optional[float]) -> bool:
+    """Take ``lock`` within ``wait`` seconds (``None``: no limit). Never leaves it held by a waiter that
+    gave up or was cancelled (``asyncio.wait_for`` can, before Python 3.12)."""
+    if wait is None:
+        await lock.acquire()
+        return True
+    attempt = asyncio.ensure_future(lock.acquire())
+    try:
+        done, _ = await asyncio.wait({attempt}, timeout=wait)
+    except BaseException:
+        _abandon(lock, attempt)
+        raise
+    if attempt in done:
+        return True
+    _abandon(lock, attempt)
+    return False
+
+
+def _abandon(lock: asyncio.Lock, attempt: asyncio.Future[Any]) -> None:
+    if attempt.done() and not attempt.cancelled() and attempt.exception() is None:
+        lock.release()  # it was taken after all
+    else:
+        attempt.cancel()
