@@ -154,6 +154,8 @@ def _too_large(step: Send, size: int) -> ResponseTooLargeError:
 def _ssl_setting(config: Any) -> Union[bool, ssl.SSLContext]:
     if not config.verify_ssl:
         return False
+    if not (config.ssl_ca_cert or config.cert_file):
+        return True  # aiohttp's own verifying context, made once per process: building one blocks for ~0.1 s
     context = ssl.create_default_context(cafile=config.ssl_ca_cert)
     if config.cert_file:
         context.load_cert_chain(config.cert_file, config.key_file)

@@ -215,6 +215,12 @@ class RequestBuilder:
             headers.update(extra)
             present = present | {name.lower() for name in extra}
 
+        # The framing is said here once, so both drivers put the same bytes on the wire: http.client
+        # would leave Content-Length out of a bodiless DELETE, aiohttp would send "0".
+        if body is not None:
+            headers["Content-Length"] = str(len(body))
+        elif endpoint.method not in _NO_BODY_METHODS:
+            headers["Content-Length"] = "0"
         token_auth = self._apply_auth(endpoint, headers, present, options.get("_request_auth"))
         timeout_arg = options.get("_request_timeout")
         timeouts = self._timeouts.get(config.timeout) if timeout_arg is None else Timeouts.from_value(timeout_arg)
@@ -279,6 +285,7 @@ class RequestBuilder:
 
 
 _SCHEME_HEADERS = ("X-Auth-Token", "REB-APIKEY", "Authorization")
+_NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _deadline(options: Mapping[str, Any]) -> Optional[float]:

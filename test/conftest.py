@@ -8,6 +8,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from drivers import DRIVERS, Driver  # noqa: E402
 from scripted_server import ScriptedServer  # noqa: E402
 
 import sparkfly_client  # noqa: E402
@@ -28,12 +29,19 @@ def configuration(server: ScriptedServer) -> sparkfly_client.Configuration:
     return config
 
 
+@pytest.fixture(params=DRIVERS, ids=str)
+def driver(request: pytest.FixtureRequest) -> Driver:
+    """The sync driver, then the async one: a test that takes it (or ``api``/``api_client``) runs on both."""
+    chosen: Driver = request.param
+    return chosen
+
+
 @pytest.fixture
-def api_client(configuration: sparkfly_client.Configuration) -> Iterator[sparkfly_client.ApiClient]:
-    with sparkfly_client.ApiClient(configuration) as client:
+def api_client(driver: Driver, configuration: sparkfly_client.Configuration) -> Iterator[sparkfly_client.ApiClient]:
+    with driver.client(configuration) as client:
         yield client
 
 
 @pytest.fixture
-def api(api_client: sparkfly_client.ApiClient) -> sparkfly_client.CredentialsApi:
-    return sparkfly_client.CredentialsApi(api_client)
+def api(driver: Driver, api_client: sparkfly_client.ApiClient) -> sparkfly_client.CredentialsApi:
+    return driver.credentials(api_client)  # type: ignore[no-any-return]

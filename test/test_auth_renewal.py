@@ -4,46 +4,18 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Iterator, List, Optional, Set
+from typing import Iterator, List, Optional
 
 import pytest
+from auth_fixtures import IDENTITY, KEY, TokenIssuer
 from conftest import TOKEN
+from drivers import Driver
 from scripted_server import Recorded, Reply, ScriptedServer
 
 import sparkfly_client
 from sparkfly_client import CredentialsApi, RetryPolicy, UnauthorizedException
 
-IDENTITY = "acct-56-IDENTITY-SECRET"
-KEY = "key-9d1c-AUTH-KEY-SECRET"
 CREDENTIAL = {"credential": {"id": 56, "identifier": "3345"}}
-
-
-class TokenIssuer:
-    """Plays the Sparkfly ``/auth`` endpoint on a scripted server and refuses calls without a live token."""
-
-    def __init__(self, server: ScriptedServer, auth_delay: float = 0.0) -> None:
-        self.auth_delay = auth_delay
-        self.issued = 0
-        self.live: Set[str] = set()
-        self._lock = threading.Lock()
-        server.responder = self
-
-    def __call__(self, seen: Recorded) -> Optional[Reply]:
-        if seen.path == "/auth":
-            if (seen.header("X-Auth-Identity"), seen.header("X-Auth-Key")) != (IDENTITY, KEY):
-                return Reply(401, {"error": "invalid credentials"})
-            time.sleep(self.auth_delay)
-            with self._lock:
-                self.issued += 1
-                token = f"tok-{self.issued}-SECRET"
-                self.live = {token}
-            return Reply(204, None, headers={"X-Auth-Token": token})
-        if seen.header("X-Auth-Token") not in self.live:
-            return Reply(401, {"error": "invalid token"})
-        return None  # the queued reply, or the default
-
-    def revoke(self) -> None:
-        self.live = set()
 
 
 @pytest.fixture
@@ -52,9 +24,9 @@ def auth_config(server: ScriptedServer) -> sparkfly_client.Configuration:
 
 
 @pytest.fixture
-def auth_api(auth_config: sparkfly_client.Configuration) -> Iterator[CredentialsApi]:
-    with sparkfly_client.ApiClient(auth_config) as client:
-        yield CredentialsApi(client)
+def auth_api(driver: Driver, auth_config: sparkfly_client.Configuration) -> Iterator[CredentialsApi]:
+    with driver.client(auth_config) as client:
+        yield driver.credentials(client)
 
 
 def paths(server: ScriptedServer) -> List[str]:

@@ -97,11 +97,11 @@ def test_other_errors_are_not_retried(server: ScriptedServer, retrying_api: Cred
     assert len(server.requests) == 1
 
 
-def test_429_with_retry_after_one_second_waits(server: ScriptedServer, api_client: sparkfly_client.ApiClient) -> None:
-    api_client.configuration.retries = 2
+def test_429_with_retry_after_one_second_waits(server: ScriptedServer, api: CredentialsApi) -> None:
+    api.api_client.configuration.retries = 2
     server.push(Reply(429, {"title": "Rate Limit Exceeded"}, headers={"Retry-After": "1"}), Reply(200, CREDENTIAL))
     started = time.monotonic()
-    CredentialsApi(api_client).get_credential(56)
+    api.get_credential(56)
     assert time.monotonic() - started >= 1.0
     assert len(server.requests) == 2
 

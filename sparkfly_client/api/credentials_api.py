@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Iterator, Optional, Union
+from typing import TYPE_CHECKING, Any, AsyncIterator, Dict, Iterator, Optional, Union
 
 from typing_extensions import Unpack
 
 from sparkfly_client._auth import SPARKFLY_TOKEN
 from sparkfly_client._endpoint import BodyParam, Endpoint, PathParam, QueryParam
 from sparkfly_client._operations import ApiBase, AsyncApi, SyncApi, operation
+from sparkfly_client._pages import PageWalk
 from sparkfly_client._request import Call, RequestOptions
 from sparkfly_client.models.bad_request_object import BadRequestObject
 from sparkfly_client.models.credential_eligibility_response import CredentialEligibilityResponse
@@ -221,23 +222,9 @@ class CredentialsApi(CredentialsOperations, SyncApi):
         Stops after ``total_pages``, at an empty or short page, or when a server that ignores
         ``page`` sends a page it already sent, so it cannot loop forever.
         """
-        page = 1
-        seen_pages: set[tuple[Optional[int], ...]] = set()
-        while True:
-            result = self.get_credentials(member_id, offer_id, store_id, page, per_page, **options)
-            items = result.credentials or []
-            fingerprint = tuple(item.credential.id if item.credential else None for item in items)
-            if items and fingerprint in seen_pages:
-                return
-            seen_pages.add(fingerprint)
-            yield from items
-            if result.total_pages is not None:
-                finished = page >= result.total_pages
-            else:  # no page count: a short page is the last one
-                finished = len(items) < per_page
-            if not items or finished:
-                return
-            page += 1
+        walk = PageWalk(per_page)
+        while walk.page is not None:
+            yield from walk.accept(self.get_credentials(member_id, offer_id, store_id, walk.page, per_page, **options))
 
 
 class AsyncCredentialsApi(CredentialsOperations, AsyncApi):
@@ -245,3 +232,19 @@ class AsyncCredentialsApi(CredentialsOperations, AsyncApi):
 
     def __init__(self, api_client: AsyncApiClient) -> None:
         self.api_client = api_client
+
+    async def iter_credentials(
+        self,
+        member_id: Optional[int] = None,
+        offer_id: Optional[int] = None,
+        store_id: Optional[int] = None,
+        per_page: int = 50,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncIterator[CredentialResponse]:
+        """Every credential matching the filters, fetching page after page as it goes (``async for``).
+        Stops as :meth:`CredentialsApi.iter_credentials` does."""
+        walk = PageWalk(per_page)
+        while walk.page is not None:
+            result = await self.get_credentials(member_id, offer_id, store_id, walk.page, per_page, **options)
+            for item in walk.accept(result):
+                yield item
