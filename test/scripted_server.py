@@ -44,6 +44,8 @@ class Reply:
     #: "truncate": promise a longer body than is sent, then close.
     fault: Optional[str] = None
     delay: float = 0.0
+    #: seconds between the body's bytes: a server that keeps every single read short but never finishes.
+    drip: float = 0.0
 
     def encoded_body(self) -> bytes:
         if self.body is None:
@@ -124,6 +126,12 @@ class ScriptedServer:
                     return
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
+                if reply.drip:
+                    for index in range(len(payload)):
+                        self.wfile.write(payload[index : index + 1])
+                        self.wfile.flush()
+                        time.sleep(reply.drip)
+                    return
                 self.wfile.write(payload)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle

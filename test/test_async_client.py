@@ -296,3 +296,11 @@ def test_the_upsert_twin_reports_created_then_replaced(server: ScriptedServer) -
 
     assert asyncio.run(run()) == [201, 200]
     assert json.loads(server.last.body)["password"] == "pw-SECRET-1"
+
+
+@pytest.mark.asyncio
+async def test_the_sandbox_fixture_gives_an_async_client(sparkfly_async_api_client: AsyncApiClient) -> None:
+    api = AsyncCredentialsApi(sparkfly_async_api_client)
+    created = await api.create_credential(REQUEST)
+    assert created.credential is not None and created.credential.member_id == 56
+    assert [item.credential.id async for item in api.iter_credentials(member_id=56, per_page=1)]

@@ -7,7 +7,7 @@ import socket
 import threading
 import time
 from email.utils import formatdate
-from typing import Callable, Iterator, List
+from typing import Any, Callable, Iterator, List
 
 import pytest
 from conftest import TOKEN
@@ -461,3 +461,36 @@ def test_connect_timeout_on_post_is_retried_because_nothing_was_sent() -> None:
     error = caught.value
     assert not error.request_sent and error.attempts == 3
     assert "connect timeout=0.2" in str(error) and "3 attempts" in str(error)
+
+
+def test_a_server_that_drips_its_answer_cannot_outlast_the_deadline(
+    server: ScriptedServer, api: CredentialsApi
+) -> None:
+    server.push(Reply(200, CREDENTIAL, drip=0.1))  # every read is quick, the whole answer would take seconds
+    started = time.monotonic()
+    with pytest.raises(ApiTimeoutError) as caught:
+        api.get_credential(56, _deadline=1.0, _request_timeout=(1.0, 0.5))
+    assert time.monotonic() - started < 2.0
+    assert caught.value.request_sent
+
+
+def test_retries_and_their_waits_stay_within_the_deadline(server: ScriptedServer, api: CredentialsApi) -> None:
+    server.default = Reply(503, {"error": "busy"}, headers={"Retry-After": "0.4"})
+    api.api_client.configuration.retries = 10
+    api.api_client.configuration.deadline = 1.0
+    started = time.monotonic()
+    with pytest.raises(ServiceException) as caught:
+        api.get_credential(56)
+    assert time.monotonic() - started < 1.5
+    assert 2 <= len(server.requests) <= 3 and caught.value.attempts == len(server.requests)
+
+
+def test_the_deadline_covers_waiting_for_the_token(server: ScriptedServer, driver: Any) -> None:
+    server.responder = lambda seen: (
+        Reply(204, headers={"X-Auth-Token": "t"}, delay=3.0) if seen.path == "/auth" else None
+    )
+    config = sparkfly_client.Configuration(host=server.url, auth_identity="a", auth_key="k", retries=0, deadline=1.0)
+    started = time.monotonic()
+    with driver.client(config) as client, pytest.raises(ApiTimeoutError):
+        driver.credentials(client).get_credential(56)
+    assert time.monotonic() - started < 2.0

@@ -23,6 +23,7 @@ from sparkfly_client.sandbox.state import HttpError, ProblemError, SandboxState,
 
 if TYPE_CHECKING:
     from sparkfly_client.api_client import ApiClient
+    from sparkfly_client.async_api_client import AsyncApiClient
     from sparkfly_client.configuration import Configuration
 
 __all__ = ["Sandbox", "RecordedRequest", "DEFAULTS"]
@@ -452,6 +453,12 @@ class Sandbox:
         from sparkfly_client.api_client import ApiClient
 
         return ApiClient(self.configuration(**settings))
+
+    def async_api_client(self, **settings: Any) -> AsyncApiClient:
+        """An :class:`AsyncApiClient` for this sandbox (needs the ``async`` extra); ``async with`` it."""
+        from sparkfly_client.async_api_client import AsyncApiClient
+
+        return AsyncApiClient(self.configuration(**settings))
 
     # --- one request ---------------------------------------------------------------------------
 
