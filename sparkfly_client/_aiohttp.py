@@ -16,6 +16,7 @@ from sparkfly_client.exceptions import (
     ApiTimeoutError,
     ApiTransportError,
     ResponseTooLargeError,
+    tls_setup_error,
 )
 from sparkfly_client.rest import proxy_headers
 
@@ -73,8 +74,11 @@ class AiohttpTransport:
 
     async def send(self, step: Send) -> Union[Reply, ApiTransportError]:
         """One exchange. A failure comes back as a typed error (not raised)."""
-        session = self._session_for_this_loop()
         config = self.configuration
+        try:
+            session = self._session_for_this_loop()
+        except OSError as exc:  # ssl.SSLError included: a certificate file that cannot be used
+            return tls_setup_error(config, exc)
         t = step.timeouts
         headers = dict(step.headers)
         headers.setdefault("Accept-Encoding", "identity")

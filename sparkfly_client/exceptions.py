@@ -7,6 +7,7 @@ status; failures before an answer arrives raise ``ApiTransportError`` subclasses
 from __future__ import annotations
 
 import json
+import os
 import re
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Type, Union
 from urllib.parse import quote, quote_plus
@@ -293,6 +294,19 @@ class ApiTransportError(OpenApiException):
         if self.attempts > 1:
             parts.append(f"{self.attempts} attempts")
         return "; ".join(parts)
+
+
+def tls_setup_error(configuration: Any, cause: BaseException) -> ApiConnectionError:
+    """The client's own TLS settings could not be used (a certificate file that cannot be read): nothing
+    was sent, and trying again cannot help."""
+    unreadable = [
+        f"{name}={path!r}"
+        for name in ("ssl_ca_cert", "cert_file", "key_file")
+        for path in [getattr(configuration, name, None)]
+        if path and not os.path.isfile(path)
+    ]
+    what = f"cannot read {', '.join(unreadable)}" if unreadable else f"{type(cause).__name__}: {cause}"
+    return ApiConnectionError(f"TLS setup failed ({what})", request_sent=False, retryable=False)
 
 
 class ApiTimeoutError(ApiTransportError):

@@ -30,6 +30,7 @@ from sparkfly_client.exceptions import (
     ApiTimeoutError,
     ApiTransportError,
     ResponseTooLargeError,
+    tls_setup_error,
 )
 
 __all__ = ["RESTClientObject", "RESTResponse", "ApiException"]
@@ -75,11 +76,14 @@ class RESTClientObject:
             return _transport_error(exc, step, started, request_sent=False)
         except SSLError as exc:
             # The handshake failed (certificate rejected, bad CA file): nothing was sent, and trying again cannot help.
+            cause = exc.args[0] if exc.args else None
+            if isinstance(cause, OSError) and not isinstance(cause, ssl.SSLError):
+                return tls_setup_error(self.configuration, cause)
             return _transport_error(exc, step, started, request_sent=False, retryable=False)
         except HTTPError as exc:
             return _transport_error(exc, step, started, request_sent=True)
         except OSError as exc:  # e.g. a CA file that cannot be read
-            return ApiConnectionError(f"TLS failure ({type(exc).__name__}: {exc})", request_sent=False, retryable=False)
+            return tls_setup_error(self.configuration, exc)
         if not step.preload:
             return Reply(response.status, response.reason, response.headers, b"", response)
         try:

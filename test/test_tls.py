@@ -10,10 +10,11 @@ from typing import Iterator
 import pytest
 import trustme
 from conftest import TOKEN
+from drivers import Driver
 from scripted_server import Reply, ScriptedServer
 
 import sparkfly_client
-from sparkfly_client import ApiConnectionError, CredentialsApi
+from sparkfly_client import ApiConnectionError
 
 CREDENTIAL = {"credential": {"id": 56, "identifier": "3345"}}
 
@@ -45,12 +46,23 @@ def tls_server(ca: trustme.CA) -> Iterator[ScriptedServer]:
         yield running
 
 
+@pytest.fixture(autouse=True)
+def _driver(driver: Driver) -> Iterator[None]:
+    """Every test here runs on both drivers: ``get_credential`` uses the one in force."""
+    global CURRENT
+    CURRENT = driver
+    yield
+
+
+CURRENT: Driver
+
+
 def get_credential(server: ScriptedServer, **settings: object) -> sparkfly_client.CredentialResponse:
     config = sparkfly_client.Configuration(host=server.url, api_key={"X-Auth-Token": TOKEN}, retries=0)
     for name, value in settings.items():
         setattr(config, name, value)
-    with sparkfly_client.ApiClient(config) as client:
-        return CredentialsApi(client).get_credential(56)
+    with CURRENT.client(config) as client:
+        return CURRENT.credentials(client).get_credential(56)  # type: ignore[no-any-return]
 
 
 def test_unknown_ca_is_rejected_by_default(tls_server: ScriptedServer) -> None:
@@ -59,6 +71,19 @@ def test_unknown_ca_is_rejected_by_default(tls_server: ScriptedServer) -> None:
         get_credential(tls_server)
     assert "TLS failure" in str(caught.value) and "CERTIFICATE_VERIFY_FAILED" in str(caught.value)
     assert tls_server.requests == []
+
+
+def test_a_rejected_certificate_is_not_retried_and_nothing_was_sent(tls_server: ScriptedServer) -> None:
+    with pytest.raises(ApiConnectionError) as caught:
+        get_credential(tls_server, retries=2)
+    assert (caught.value.attempts, caught.value.request_sent) == (1, False)
+
+
+def test_a_missing_ca_file_is_not_retried_and_nothing_was_sent(tls_server: ScriptedServer, tmp_path: Path) -> None:
+    with pytest.raises(ApiConnectionError) as caught:
+        get_credential(tls_server, retries=2, ssl_ca_cert=str(tmp_path / "missing.pem"))
+    assert (caught.value.attempts, caught.value.request_sent) == (1, False)
+    assert "missing.pem" in str(caught.value)
 
 
 def test_accepted_with_ssl_ca_cert(tls_server: ScriptedServer, ca_file: str) -> None:
