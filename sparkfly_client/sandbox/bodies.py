@@ -46,6 +46,8 @@ def credential_fields(body: Any) -> Dict[str, Any]:
             if fields[name] is not None and not isinstance(fields[name], str):
                 raise SparkflyError(400, f"{name} must be a string")
             checked[name] = fields[name]
+    if checked.get("identifier", "?") is None:  # no code of its own: the server assigns one
+        del checked["identifier"]
     if checked.get("identifier") == "":
         raise SparkflyError(400, "identifier can't be blank")
     for name in _BOOL_FIELDS:
@@ -59,7 +61,7 @@ def credential_fields(body: Any) -> Dict[str, Any]:
             raise SparkflyError(400, "offer_ids must be a list of integers")
         checked["offer_ids"] = offer_ids
     if fields.get("type") is not None:
-        if fields["type"] not in CREDENTIAL_TYPES:
+        if not isinstance(fields["type"], str) or fields["type"] not in CREDENTIAL_TYPES:
             raise SparkflyError(400, "type must be offer or loyalty")
         checked["type"] = fields["type"]
     if "annotations" in fields:

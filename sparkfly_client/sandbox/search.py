@@ -1,9 +1,9 @@
 """The sandbox's credential search: the published filters read from the query string, and the match.
 
 Wire formats as the platform spec publishes them: ints as decimal text, ``ids`` repeated
-(``ids=1&ids=2``), flags ``true``/``false``, ``inactive_later_than`` an ISO 8601 date-time. An empty
-value means the filter is absent; anything else that does not parse raises ``ValueError`` with the
-message the 400 answer carries.
+(``ids=1&ids=2``), flags ``true``/``false``, ``inactive_later_than`` an ISO 8601 date-time. A value
+that does not parse, the empty one included, raises ``ValueError`` with the message the 400 answer
+carries; an empty ``identifier`` is no filter.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class CredentialSearch:
         """The filters from the query string; ``every(name)`` gives each value sent for ``name``."""
 
         def last(name: str) -> Optional[str]:
-            values = [value for value in every(name) if value != ""]
+            values = every(name)
             return values[-1] if values else None
 
         def integer(name: str, minimum: int = 1) -> Optional[int]:
@@ -84,7 +84,7 @@ class CredentialSearch:
             return text == "true"
 
         ids = None
-        id_texts = [text for text in every("ids") if text != ""]
+        id_texts = every("ids")
         if id_texts:
             parsed_ids = [parse_int(text) for text in id_texts]
             if any(value is None for value in parsed_ids):
@@ -95,7 +95,7 @@ class CredentialSearch:
         if since is not None and inactive_later_than is None:
             raise ValueError("inactive_later_than must be an ISO 8601 date-time with a time zone")
         return cls(
-            identifier=last("identifier"),
+            identifier=last("identifier") or None,
             member_id=integer("member_id"),
             store_id=integer("store_id"),
             channel_id=integer("channel_id"),
