@@ -201,10 +201,6 @@ class Endpoint(Generic[T]):
             pairs.extend((param.name, text) for text in param.kind.texts(param.name, value))
         return tuple(pairs)
 
-    @property
-    def query_names(self) -> Tuple[str, ...]:
-        return tuple(param.name for param in self.query_params)
-
     def coerce_body(self, args: Mapping[str, Any]) -> Optional[BaseModel]:
         """The body argument as its model (a dict is validated into it), or ``None`` for no body."""
         spec = self.body
