@@ -34,6 +34,19 @@ class FloorCredential(BaseModel):
     offer_id: Optional[int] = None
     redeemed_at: Optional[datetime] = None
     voided_at: Optional[datetime] = None
+    redeeming_account_id: Optional[int] = None
+    eligible_channel_id: Optional[int] = None
+    credential_type: Optional[int] = None
+    redemption_identifier_type: Optional[int] = None
+    type: Optional[str] = None
+    reusable: Optional[bool] = None
+    locked: Optional[bool] = None
+    printable: Optional[bool] = None
+    token: Optional[str] = None
+    barcodes_supported: Optional[str] = None
+    custom_data: Optional[Dict[str, Any]] = None
+    offer_expires: Optional[datetime] = None
+    processed_at: Optional[datetime] = None
 
 
 class FloorCredentialResponse(BaseModel):
@@ -51,10 +64,17 @@ class FloorCredentialList(BaseModel):
 
 class FloorCredentialInput(BaseModel):
     member_id: Optional[int] = None
+    member_identifier: Optional[str] = None
     offer_id: Optional[int] = None
+    offer_ids: Optional[List[int]] = None
     channel_id: Optional[int] = None
     store_id: Optional[int] = None
+    merchant_id: Optional[int] = None
+    campaign_id: Optional[str] = None
+    identifier: Optional[str] = None
+    type: Optional[str] = None
     reusable: Optional[bool] = None
+    printable: Optional[bool] = None
     annotations: Optional[Union[Dict[str, Any], str]] = None
 
 

@@ -4,7 +4,7 @@
 
 Against a canned-response server in a child process (benchmarks/server.py), each client makes
 the same three calls: ``get_credential`` (small body), ``create_credential`` (a body to encode)
-and ``get_credentials`` answering 1,000 credentials (about 450 KB). Clients:
+and ``get_credentials`` answering 1,000 credentials with every published field (about 750 KB). Clients:
 
 - ``sparkfly_client``: this SDK, default settings.
 - ``urllib3+json``: ``PoolManager.request`` and ``json.loads`` (no models; below the floor).

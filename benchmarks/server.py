@@ -8,7 +8,7 @@ doing real work. Run on its own it prints ``URL <url>`` once listening (port 0 p
 Routes (any X-Auth-Token is accepted):
     GET  /v1.0/credentials/{id}   200 one CredentialResponse (small body)
     POST /v1.0/credentials        201 one CredentialResponse
-    GET  /v1.0/credentials?...    200 a CredentialList of ``--list-size`` credentials (about 460 bytes each)
+    GET  /v1.0/credentials?...    200 a CredentialList of ``--list-size`` credentials (about 750 bytes each)
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ LIST_SIZE = 1000
 
 
 def credential(number: int) -> Dict[str, Any]:
-    """One credential shaped like the documented samples: every declared field, some of them null."""
+    """One credential with every field of the published platform spec (and the sample's two), some of them null."""
     return {
         "id": 1000 + number,
         "account_id": 5,
@@ -48,6 +48,19 @@ def credential(number: int) -> Dict[str, Any]:
         "offer_id": 1011,
         "redeemed_at": None,
         "voided_at": None,
+        "redeeming_account_id": None,
+        "eligible_channel_id": 456,
+        "credential_type": 1,
+        "redemption_identifier_type": 1,
+        "type": "offer",
+        "reusable": False,
+        "locked": False,
+        "printable": True,
+        "token": f"tok{number:08d}",
+        "barcodes_supported": "code128,qr",
+        "custom_data": {"tier": "gold"},
+        "offer_expires": "2030-12-31T23:59:59Z",
+        "processed_at": None,
     }
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Generic, Mapping, Optional, Tuple, Type, TypeVar
+from datetime import datetime
+from typing import Any, Generic, List, Mapping, Optional, Tuple, Type, TypeVar
 from urllib.parse import quote
 
 from pydantic import BaseModel, ValidationError
@@ -11,7 +12,20 @@ from pydantic import BaseModel, ValidationError
 from sparkfly_client._retry import IDEMPOTENT_METHODS
 from sparkfly_client.exceptions import ApiTypeError, ApiValueError
 
-__all__ = ["Endpoint", "PathParam", "QueryParam", "BodyParam", "PositiveInt", "NonEmptyStr", "PathSegmentStr"]
+__all__ = [
+    "Endpoint",
+    "PathParam",
+    "QueryParam",
+    "BodyParam",
+    "ParamKind",
+    "PositiveInt",
+    "NonNegativeInt",
+    "NonEmptyStr",
+    "PathSegmentStr",
+    "Flag",
+    "PositiveIntList",
+    "TimestampParam",
+]
 
 T = TypeVar("T")
 
@@ -28,18 +42,82 @@ class ParamKind:
 
     def check(self, name: str, value: Any) -> None:
         # bool is an int subclass; an id of True is always a mistake.
-        if isinstance(value, bool) or not isinstance(value, self.python_type):
-            raise ApiTypeError(
-                f"Invalid type for parameter '{name}': expected {self.description}, "
-                f"got {type(value).__name__} {value!r}"
-            )
+        if (isinstance(value, bool) and self.python_type is not bool) or not isinstance(value, self.python_type):
+            raise self.type_error(name, value)
         if self.minimum is not None and isinstance(value, int) and value < self.minimum:
-            raise ApiValueError(f"Invalid value for parameter '{name}': must be {self.description}, got {value!r}")
+            raise self.value_error(name, value)
         if (not self.allow_empty and not value) or value in self.refused:
-            raise ApiValueError(f"Invalid value for parameter '{name}': must be {self.description}, got {value!r}")
+            raise self.value_error(name, value)
+
+    def type_error(self, name: str, value: Any) -> ApiTypeError:
+        return ApiTypeError(
+            f"Invalid type for parameter '{name}': expected {self.description}, got {type(value).__name__} {value!r}"
+        )
+
+    def value_error(self, name: str, value: Any, hint: str = "") -> ApiValueError:
+        return ApiValueError(f"Invalid value for parameter '{name}': must be {self.description}{hint}, got {value!r}")
+
+    def texts(self, name: str, value: Any) -> Tuple[str, ...]:
+        """The value checked and written as the query text(s) it is sent as (one pair per text)."""
+        self.check(name, value)
+        if self.python_type is bool:
+            return ("true" if value else "false",)
+        return (str(value),)
 
 
 PositiveInt = ParamKind(int, "a positive int", minimum=1)
+
+
+@dataclass(frozen=True)
+class ListKind(ParamKind):
+    """A non-empty list (or tuple) of one kind, sent as the parameter repeated: ``ids=1&ids=2``."""
+
+    item: ParamKind = PositiveInt
+
+    def check(self, name: str, value: Any) -> None:
+        if not isinstance(value, (list, tuple)):
+            raise self.type_error(name, value)
+        if not value:  # an empty filter would silently mean "no filter"
+            raise self.value_error(name, value)
+        for index, item in enumerate(value):
+            self.item.check(f"{name}[{index}]", item)
+
+    def texts(self, name: str, value: Any) -> Tuple[str, ...]:
+        self.check(name, value)
+        return tuple(str(item) for item in value)
+
+
+@dataclass(frozen=True)
+class TimestampKind(ParamKind):
+    """A timezone-aware ``datetime`` or an ISO 8601 date-time string with a zone, sent as ISO 8601."""
+
+    def check(self, name: str, value: Any) -> None:
+        self.parse(name, value)
+
+    def texts(self, name: str, value: Any) -> Tuple[str, ...]:
+        text = self.parse(name, value).isoformat()
+        return (text[:-6] + "Z" if text.endswith("+00:00") else text,)
+
+    def parse(self, name: str, value: Any) -> datetime:
+        if isinstance(value, datetime):
+            parsed = value
+        elif isinstance(value, str):
+            try:  # fromisoformat reads "Z" only from Python 3.11
+                parsed = datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value)
+            except ValueError:
+                raise self.value_error(name, value) from None
+        else:
+            raise self.type_error(name, value)
+        # Without a zone the instant is ambiguous (local time or UTC?): refused rather than guessed.
+        if parsed.tzinfo is None or parsed.utcoffset() is None:
+            raise self.value_error(name, value, " (e.g. datetime.now(timezone.utc) or '2024-05-01T12:00:00Z')")
+        return parsed
+
+
+NonNegativeInt = ParamKind(int, "a non-negative int", minimum=0)
+Flag = ParamKind(bool, "a bool")
+PositiveIntList = ListKind(list, "a non-empty list of positive ints", item=PositiveInt)
+TimestampParam = TimestampKind(datetime, "a timezone-aware datetime or an ISO 8601 date-time string with a zone")
 NonEmptyStr = ParamKind(str, "a non-empty str", allow_empty=False)
 # Any text stays one path segment once percent-encoded, except the dot segments, which URL
 # normalisation would resolve into another path.
@@ -111,7 +189,7 @@ class Endpoint(Generic[T]):
         return path
 
     def render_query(self, args: Mapping[str, Any]) -> Tuple[Tuple[str, str], ...]:
-        pairs = []
+        pairs: List[Tuple[str, str]] = []
         for param in self.query_params:
             value = args.get(param.name)
             if value is None:
@@ -120,8 +198,7 @@ class Endpoint(Generic[T]):
                         f"Missing the required parameter '{param.name}' when calling {self.operation_id}"
                     )
                 continue
-            param.kind.check(param.name, value)
-            pairs.append((param.name, str(value)))
+            pairs.extend((param.name, text) for text in param.kind.texts(param.name, value))
         return tuple(pairs)
 
     def coerce_body(self, args: Mapping[str, Any]) -> Optional[BaseModel]:

@@ -104,3 +104,14 @@ async def _collect(items: Any) -> Iterator[Any]:
 SYNC = Driver()
 ASYNC = AsyncDriver()
 DRIVERS = [SYNC, ASYNC]
+
+
+def read_unread(api: Any, raw: Any) -> bytes:
+    """Read and release what a ``*_without_preload_content`` variant returned, on either driver."""
+    if hasattr(raw, "release_conn"):  # urllib3
+        body: bytes = raw.read()
+        raw.release_conn()
+        return body
+    body = api.api_client.run(raw.read())  # aiohttp
+    raw.release()
+    return body

@@ -24,6 +24,8 @@ class Recorded:
     query: Dict[str, str]
     headers: Dict[str, str]
     body: bytes
+    #: the query string as sent (``query`` keeps one value per name)
+    raw_query: str = ""
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -98,7 +100,9 @@ class ScriptedServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 split = urlsplit(self.path)
-                recorded = Recorded(self.command, split.path, dict(parse_qsl(split.query)), dict(self.headers), body)
+                recorded = Recorded(
+                    self.command, split.path, dict(parse_qsl(split.query)), dict(self.headers), body, split.query
+                )
                 with owner._lock:
                     owner.requests.append(recorded)
                 reply = owner.responder(recorded) if owner.responder else None

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-import urllib3
 from conftest import TOKEN
+from drivers import read_unread
 from scripted_server import Reply, ScriptedServer
 
 import sparkfly_client
@@ -127,12 +127,7 @@ def test_without_preload_content_returns_unread_response(server: ScriptedServer,
     server.push(Reply(404, {"error": "not found"}))
     raw = api.get_credential_without_preload_content(99)
     assert raw.status == 404  # no exception: the caller reads the answer itself
-    if isinstance(raw, urllib3.BaseHTTPResponse):
-        assert json.loads(raw.read()) == {"error": "not found"}
-        raw.release_conn()
-    else:  # the async driver's aiohttp response
-        assert json.loads(api.api_client.run(raw.read())) == {"error": "not found"}
-        raw.release()
+    assert json.loads(read_unread(api, raw)) == {"error": "not found"}
 
 
 def test_per_call_headers_auth_timeout_and_content_type(server: ScriptedServer, api: CredentialsApi) -> None:

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, AsyncIterator, Dict, Iterator, Optional, Union
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, AsyncIterator, Dict, Iterator, Mapping, Optional, Sequence, Tuple, Union
 
-from typing_extensions import Unpack
+from typing_extensions import TypedDict, Unpack
 
 from sparkfly_client._auth import SPARKFLY_TOKEN
-from sparkfly_client._endpoint import BodyParam, Endpoint, PathParam, QueryParam
+from sparkfly_client._endpoint import (
+    BodyParam,
+    Endpoint,
+    Flag,
+    NonEmptyStr,
+    NonNegativeInt,
+    PathParam,
+    PositiveIntList,
+    QueryParam,
+    TimestampParam,
+)
+from sparkfly_client._lookup import PageWalk, choose_active
 from sparkfly_client._operations import ApiBase, AsyncApi, SyncApi, operation
-from sparkfly_client._pages import PageWalk
 from sparkfly_client._request import Call, RequestOptions
 from sparkfly_client.models.bad_request_object import BadRequestObject
 from sparkfly_client.models.credential_eligibility_response import CredentialEligibilityResponse
@@ -17,7 +28,7 @@ from sparkfly_client.models.credential_input_request import CredentialInputReque
 from sparkfly_client.models.credential_list import CredentialList
 from sparkfly_client.models.credential_response import CredentialResponse
 
-__all__ = ["CredentialsApi", "AsyncCredentialsApi"]
+__all__ = ["CredentialsApi", "AsyncCredentialsApi", "CredentialSearch", "CredentialSearchCall"]
 
 _ID = (PathParam("credential_id"),)
 _BODY = BodyParam("credential_input_request", CredentialInputRequest)
@@ -56,6 +67,15 @@ GET_CREDENTIALS = Endpoint(
         QueryParam("store_id"),
         QueryParam("page"),
         QueryParam("per_page"),
+        # The published search filters, passed by keyword (see CredentialSearch).
+        QueryParam("identifier", NonEmptyStr),
+        QueryParam("channel_id"),
+        QueryParam("ids", PositiveIntList),
+        QueryParam("redeemed", Flag),
+        QueryParam("reusable", Flag),
+        QueryParam("inactive_later_than", TimestampParam),
+        QueryParam("eligible_channel_id"),
+        QueryParam("credential_type", NonNegativeInt),
     ),
     error_model=_ERR,
     auth=_AUTH,
@@ -107,6 +127,54 @@ if TYPE_CHECKING:
     from sparkfly_client.async_api_client import AsyncApiClient
 
 
+class CredentialSearch(TypedDict, total=False):
+    """The keyword-only search filters of ``get_credentials*`` and ``iter_credentials``, as the type
+    checker sees them; GET_CREDENTIALS declares how each is checked and sent."""
+
+    #: the code a member shows (also a phone number, e-mail or external id): the point-of-sale lookup
+    identifier: str
+    channel_id: int
+    #: sent as repeated parameters, ``ids=1&ids=2``
+    ids: Sequence[int]
+    #: sent as ``true`` / ``false``
+    redeemed: bool
+    reusable: bool
+    #: credentials that became inactive after this instant; sent as ISO 8601
+    inactive_later_than: Union[datetime, str]
+    eligible_channel_id: int
+    credential_type: int
+
+
+class CredentialSearchCall(CredentialSearch, RequestOptions, total=False):
+    """The search filters and the per-call options: every keyword a search method takes."""
+
+
+_SEARCH_FILTERS = frozenset(CredentialSearch.__annotations__)
+
+
+def _search(
+    member_id: Optional[int],
+    offer_id: Optional[int],
+    store_id: Optional[int],
+    page: Optional[int],
+    per_page: Optional[int],
+    keywords: Mapping[str, Any],
+) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    """The arguments of GET_CREDENTIALS and the per-call options, from a search method's parameters."""
+    args: Dict[str, Any] = {
+        "member_id": member_id,
+        "offer_id": offer_id,
+        "store_id": store_id,
+        "page": page,
+        "per_page": per_page,
+    }
+    args.update(dict.fromkeys(CredentialSearch.__annotations__))  # all named: a misspelt one gets a suggestion
+    options: Dict[str, Any] = {}
+    for name, value in keywords.items():
+        (args if name in _SEARCH_FILTERS else options)[name] = value
+    return args, options
+
+
 class CredentialsOperations(ApiBase):
     """The eight Sparkfly credential operations, declared once for :class:`CredentialsApi` and
     :class:`AsyncCredentialsApi`.
@@ -152,10 +220,16 @@ class CredentialsOperations(ApiBase):
         store_id: Optional[int] = None,
         page: Optional[int] = None,
         per_page: Optional[int] = None,
-        **options: Unpack[RequestOptions],
+        **filters_and_options: Unpack[CredentialSearchCall],
     ) -> Call[CredentialList]:
-        """List Credentials (GET /v1.0/credentials), one page; see ``iter_credentials`` for all."""
-        args = {"member_id": member_id, "offer_id": offer_id, "store_id": store_id, "page": page, "per_page": per_page}
+        """List Credentials (GET /v1.0/credentials), one page; see ``iter_credentials`` for all.
+
+        Keyword filters (all optional, combinable): ``identifier`` (str), ``channel_id`` (int),
+        ``ids`` (list of int), ``redeemed`` and ``reusable`` (bool), ``inactive_later_than``
+        (timezone-aware ``datetime`` or ISO 8601 str), ``eligible_channel_id`` and ``credential_type`` (int).
+        A wrong type raises ``ApiTypeError`` / ``ApiValueError`` before anything is sent.
+        """
+        args, options = _search(member_id, offer_id, store_id, page, per_page, filters_and_options)
         return Call(GET_CREDENTIALS, args, options)
 
     get_credentials_with_http_info = get_credentials.with_http_info()
@@ -215,16 +289,29 @@ class CredentialsApi(CredentialsOperations, SyncApi):
         offer_id: Optional[int] = None,
         store_id: Optional[int] = None,
         per_page: int = 50,
-        **options: Unpack[RequestOptions],
+        **filters_and_options: Unpack[CredentialSearchCall],
     ) -> Iterator[CredentialResponse]:
-        """Every credential matching the filters, fetching page after page as it goes.
+        """Every credential matching the filters (those of ``get_credentials``), page after page.
 
-        Stops after ``total_pages``, at an empty or short page, or when a server that ignores
-        ``page`` sends a page it already sent, so it cannot loop forever.
+        Stops after the last page the server announces, at an empty or short page, or when a server
+        that ignores ``page`` sends a page it already sent, so it cannot loop forever.
         """
         walk = PageWalk(per_page)
-        while walk.page is not None:
-            yield from walk.accept(self.get_credentials(member_id, offer_id, store_id, walk.page, per_page, **options))
+        while (page := walk.next_page()) is not None:
+            yield from walk.accept(
+                self.get_credentials(member_id, offer_id, store_id, page, per_page, **filters_and_options)
+            )
+
+    def find_active_credential(
+        self, identifier: str, **options: Unpack[RequestOptions]
+    ) -> Optional[CredentialResponse]:
+        """The point-of-sale lookup: the active credential for the code a member shows, or ``None``.
+
+        Searches by ``identifier`` across every page. One identifier may have belonged to several
+        credentials over time (voided, then reissued); the one whose ``voided_at`` is null is active.
+        Should several be active, the most recently updated is returned and a warning is logged.
+        """
+        return choose_active(self.iter_credentials(identifier=identifier, **options))
 
 
 class AsyncCredentialsApi(CredentialsOperations, AsyncApi):
@@ -239,12 +326,18 @@ class AsyncCredentialsApi(CredentialsOperations, AsyncApi):
         offer_id: Optional[int] = None,
         store_id: Optional[int] = None,
         per_page: int = 50,
-        **options: Unpack[RequestOptions],
+        **filters_and_options: Unpack[CredentialSearchCall],
     ) -> AsyncIterator[CredentialResponse]:
-        """Every credential matching the filters, fetching page after page as it goes (``async for``).
-        Stops as :meth:`CredentialsApi.iter_credentials` does."""
+        """Every credential matching the filters, page after page (``async for``); stops as
+        :meth:`CredentialsApi.iter_credentials` does."""
         walk = PageWalk(per_page)
-        while walk.page is not None:
-            result = await self.get_credentials(member_id, offer_id, store_id, walk.page, per_page, **options)
+        while (page := walk.next_page()) is not None:
+            result = await self.get_credentials(member_id, offer_id, store_id, page, per_page, **filters_and_options)
             for item in walk.accept(result):
                 yield item
+
+    async def find_active_credential(
+        self, identifier: str, **options: Unpack[RequestOptions]
+    ) -> Optional[CredentialResponse]:
+        """The point-of-sale lookup, as :meth:`CredentialsApi.find_active_credential`."""
+        return choose_active([item async for item in self.iter_credentials(identifier=identifier, **options)])

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictBool
 
 from sparkfly_client.models._base import SparkflyModel
 from sparkfly_client.models.credential_input import CredentialInput
@@ -16,4 +16,4 @@ class CredentialInputRequest(SparkflyModel):
     model_config = ConfigDict(extra="forbid")
 
     credential: Optional[CredentialInput] = None
-    printable: Optional[bool] = None
+    printable: Optional[StrictBool] = None

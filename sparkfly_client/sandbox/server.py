@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, List, Mapping, Opt
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from sparkfly_client.sandbox.faults import Fault, FaultQueue
+from sparkfly_client.sandbox.search import DEFAULT_PER_PAGE, CredentialSearch, parse_int
 from sparkfly_client.sandbox.state import HttpError, ProblemError, SandboxState, SparkflyError
 
 if TYPE_CHECKING:
@@ -51,6 +52,12 @@ class Request:
     headers: Mapping[str, str]  # names in lower case
     body: bytes
     family: str
+    #: the query string as sent: ``query`` keeps one value per name, :meth:`every` all of them
+    raw_query: str = ""
+
+    def every(self, name: str) -> List[str]:
+        """Every value sent for a query parameter, in order (``ids=1&ids=2``)."""
+        return [value for key, value in parse_qsl(self.raw_query, keep_blank_values=True) if key == name]
 
     def header(self, name: str) -> Optional[str]:
         return self.headers.get(name.lower())
@@ -76,7 +83,7 @@ class Request:
 
     def int_param(self, name: str) -> int:
         """A path id; one that is not a positive integer names no credential."""
-        value = _positive_int(self.params[name])
+        value = parse_int(self.params[name])
         if value is None:
             raise SparkflyError(404, "Not Found", f"Credential with ID {self.params[name]} not found")
         return value
@@ -87,20 +94,10 @@ class Request:
             if required:
                 raise SparkflyError(400, f"{name} is required")
             return default
-        value = _positive_int(text)
+        value = parse_int(text)
         if value is None:
             raise SparkflyError(400, f"{name} must be a positive 64-bit integer")
         return value
-
-
-_INT64_MAX = 2**63 - 1
-
-
-def _positive_int(text: str) -> Optional[int]:
-    if not (text.isascii() and text.isdigit() and len(text) <= 19):
-        return None
-    value = int(text)
-    return value if 1 <= value <= _INT64_MAX else None
 
 
 @dataclass
@@ -140,9 +137,10 @@ def _credential(status: int, credential: Dict[str, Any], headers: Optional[Dict[
 
 
 def _authenticate(sandbox: Sandbox, request: Request) -> Reply:
+    """``GET`` or ``POST /auth``; an ``X-Auth-Scope`` (the token's API scope) is accepted, every scope alike."""
     identity, key = request.header("X-Auth-Identity"), request.header("X-Auth-Key")
     if not (_same(identity, sandbox.identity) and _same(key, sandbox.key)):
-        raise SparkflyError(401, "Unauthorized", "Invalid X-Auth-Identity or X-Auth-Key")
+        raise HttpError(401, {"error": "Invalid credentials"})
     return Reply(204, headers={"X-Auth-Token": sandbox.issue_token()})
 
 
@@ -153,12 +151,13 @@ def _create(sandbox: Sandbox, request: Request) -> Reply:
 
 def _list(sandbox: Sandbox, request: Request) -> Reply:
     page = request.int_query("page", 1)
-    per_page = request.int_query("per_page", 50)
+    per_page = request.int_query("per_page", DEFAULT_PER_PAGE)
     assert page is not None and per_page is not None
-    result = sandbox.state.list_credentials(
-        request.int_query("member_id"), request.int_query("offer_id"), request.int_query("store_id"), page, per_page
-    )
-    return Reply(200, result)
+    try:
+        search = CredentialSearch.from_query(request.every)
+    except ValueError as exc:
+        raise SparkflyError(400, str(exc)) from None
+    return Reply(200, sandbox.state.list_credentials(search, page, per_page))
 
 
 def _eligible(sandbox: Sandbox, request: Request) -> Reply:
@@ -220,6 +219,14 @@ def _expire_tokens(sandbox: Sandbox, request: Request) -> Reply:
     return Reply(204)
 
 
+def _lock(sandbox: Sandbox, request: Request) -> Reply:
+    return _credential(200, sandbox.state.set_locked(request.int_param("credential_id"), True))
+
+
+def _unlock(sandbox: Sandbox, request: Request) -> Reply:
+    return _credential(200, sandbox.state.set_locked(request.int_param("credential_id"), False))
+
+
 def _reset(sandbox: Sandbox, request: Request) -> Reply:
     sandbox.reset()
     return Reply(204)
@@ -234,6 +241,7 @@ def _route(method: str, path: str, family: str, handler: Handler) -> Route:
 
 ROUTES: Tuple[Route, ...] = (
     _route("GET", "/auth", OPEN, _authenticate),
+    _route("POST", "/auth", OPEN, _authenticate),
     _route("POST", "/v1.0/credentials", SPARKFLY, _create),
     _route("GET", "/v1.0/credentials", SPARKFLY, _list),
     _route("GET", "/v1.0/credentials/eligible", SPARKFLY, _eligible),
@@ -248,6 +256,8 @@ ROUTES: Tuple[Route, ...] = (
     _route("DELETE", "/__sandbox/faults", OPEN, _clear_faults),
     _route("POST", "/__sandbox/reset", OPEN, _reset),
     _route("DELETE", "/__sandbox/tokens", OPEN, _expire_tokens),
+    _route("POST", "/__sandbox/credentials/{credential_id}/lock", OPEN, _lock),
+    _route("DELETE", "/__sandbox/credentials/{credential_id}/lock", OPEN, _unlock),
 )
 
 CONTROL_PREFIX = "/__sandbox/"
@@ -390,6 +400,14 @@ class Sandbox:
 
     def clear_faults(self) -> None:
         self.faults.clear()
+
+    def lock_credential(self, credential_id: int) -> None:
+        """Mark the credential as being processed: updating, redeeming, voiding or deleting it answers
+        422 ``{"error": "This credential is currently locked for processing. ..."}`` until unlocked."""
+        self.state.set_locked(credential_id, True)
+
+    def unlock_credential(self, credential_id: int) -> None:
+        self.state.set_locked(credential_id, False)
 
     @property
     def requests(self) -> List[RecordedRequest]:
@@ -575,6 +593,7 @@ def _handler_class(sandbox: Sandbox) -> type:
                 {name.lower(): value for name, value in self.headers.items()},
                 self._read_body(),
                 _family_of(split.path),
+                split.query,
             )
             reply = sandbox.answer(request)
             if reply is None:

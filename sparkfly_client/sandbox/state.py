@@ -9,20 +9,26 @@ from __future__ import annotations
 
 import copy
 import math
-import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
+
+from sparkfly_client.sandbox.bodies import CREDENTIAL_TYPES, credential_fields, customer_credential_fields
+from sparkfly_client.sandbox.errors import HttpError, ProblemError, SparkflyError
+from sparkfly_client.sandbox.search import MAX_PER_PAGE, CredentialSearch
 
 __all__ = [
     "ACCOUNT_ID",
     "DEMO_CHANNELS",
     "DEMO_MEMBERS",
+    "DEMO_MEMBER_IDENTIFIERS",
     "DEMO_OFFERS",
     "DEMO_STORES",
     "DEMO_CREDENTIAL_ID",
     "HttpError",
+    "LOCKED_MESSAGE",
+    "CREDENTIAL_TYPES",
     "SparkflyError",
     "ProblemError",
     "SandboxState",
@@ -32,7 +38,7 @@ __all__ = [
 
 ACCOUNT_ID = 5
 DEMO_CREDENTIAL_ID = 56
-DEFAULT_PER_PAGE = 50
+LOCKED_MESSAGE = "This credential is currently locked for processing. Please try again later."
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,8 @@ class Store:
 
 
 DEMO_MEMBERS: Dict[int, str] = {56: "Demo Member", 57: "Club Member", 58: "New Member"}
+#: The members' external identifiers, accepted as ``member_identifier`` instead of ``member_id``.
+DEMO_MEMBER_IDENTIFIERS: Dict[str, int] = {"member-56": 56, "member-57": 57, "member-58": 58}
 DEMO_CHANNELS: Dict[int, str] = {56: "Mobile App", 57: "Point of Sale"}
 DEMO_STORES: Dict[int, Store] = {
     56: Store(56, "Q Burger Downtown", "100 Main St, Portland, OR 97204"),
@@ -67,120 +75,13 @@ DEMO_OFFERS: Dict[int, Offer] = {
     59: Offer(59, "Club Members: Two for One", 251, "Q Burger", True, frozenset({56, 57}), frozenset({57})),
 }
 
-# --- errors ------------------------------------------------------------------------------------
-
-
-class HttpError(Exception):
-    """A refusal that becomes an HTTP answer: ``status``, a JSON ``body`` and its content type."""
-
-    content_type = "application/json; charset=utf-8"
-
-    def __init__(self, status: int, body: Dict[str, Any]) -> None:
-        super().__init__(status, body)
-        self.status = status
-        self.body = body
-        self.headers: Dict[str, str] = {}
-
-
-class SparkflyError(HttpError):
-    """An error of the Sparkfly platform: ``{"error": ..., "message": ...}`` (BadRequestObject)."""
-
-    def __init__(self, status: int, error: str, message: Optional[str] = None) -> None:
-        super().__init__(status, {"error": error, "message": message or error})
-
-
-class ProblemError(HttpError):
-    """An RFC 7807 problem of the customer credential resource."""
-
-    content_type = "application/problem+json"
-
-    def __init__(
-        self, status: int, title: str, detail: str, invalid_fields: Optional[List[Dict[str, str]]] = None
-    ) -> None:
-        body: Dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
-        if invalid_fields is not None:
-            body["invalidFields"] = invalid_fields
-        super().__init__(status, body)
-
-
-# --- request bodies ----------------------------------------------------------------------------
-
-_INT_FIELDS = ("member_id", "offer_id", "channel_id", "store_id")
-
-
-def _credential_fields(body: Any) -> Dict[str, Any]:
-    """The ``credential`` fields of a CredentialInputRequest body, type-checked; absent ones left out."""
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise SparkflyError(400, "Error parsing request", "the body must be a JSON object")
-    printable = body.get("printable")
-    if printable is not None and not isinstance(printable, bool):
-        raise SparkflyError(400, "printable must be a boolean")
-    fields = body.get("credential")
-    if fields is None:
-        return {}
-    if not isinstance(fields, dict):
-        raise SparkflyError(400, "Error parsing request", "credential must be a JSON object")
-    checked: Dict[str, Any] = {}
-    for name in _INT_FIELDS:
-        if name in fields:
-            value = fields[name]
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-                raise SparkflyError(400, f"{name} must be an integer")
-            checked[name] = value
-    if "reusable" in fields:
-        if fields["reusable"] is not None and not isinstance(fields["reusable"], bool):
-            raise SparkflyError(400, "reusable must be a boolean")
-        checked["reusable"] = bool(fields["reusable"])
-    if "annotations" in fields:
-        annotations = fields["annotations"]
-        if annotations is not None and not (
-            isinstance(annotations, dict) and all(isinstance(v, str) for v in annotations.values())
-        ):
-            raise SparkflyError(400, "annotations must be an object of strings")
-        checked["annotations"] = dict(annotations or {})
-    return checked
-
 
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-_CUSTOMER_CREDENTIAL_ID = re.compile(r"^[0-9A-Za-z_-]{1,50}$")
-
-
-def _customer_credential_fields(resource_id: str, body: Any) -> Dict[str, Any]:
-    """The checked body of an upsert, or a 422 naming every field that is wrong."""
-    if not isinstance(body, dict):
-        raise ProblemError(
-            422,
-            "Invalid data was sent",
-            "The body must be a JSON object.",
-            [{"field": "body", "message": "must be a JSON object"}],
-        )
-    invalid: List[Dict[str, str]] = []
-    if not _CUSTOMER_CREDENTIAL_ID.match(resource_id):
-        invalid.append({"field": "id", "message": "id must be 1 to 50 letters, digits, '-' or '_'"})
-    for name in ("username", "password", "customerId"):
-        value = body.get(name)
-        if not isinstance(value, str) or not value:
-            invalid.append({"field": name, "message": f"{name} is required and must be a non-empty string"})
-    expired = body.get("expiredTime")
-    if expired is not None and not (isinstance(expired, str) and _is_timestamp(expired)):
-        invalid.append({"field": "expiredTime", "message": "expiredTime must be a date-time or null"})
-    if invalid:
-        raise ProblemError(422, "Invalid data was sent", "The request has invalid fields.", invalid)
-    return {"id": resource_id, "username": body["username"], "customerId": body["customerId"], "expiredTime": expired}
-
-
-def _is_timestamp(text: str) -> bool:
-    try:
-        parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
-    except ValueError:
-        return False
-    return "T" in text.upper() and parsed.tzinfo is not None
-
+# Fields an update replaces when the body gives them (member_id also when given as member_identifier).
+_UPDATABLE = ("channel_id", "store_id", "merchant_id", "identifier", "type", "reusable", "printable", "annotations")
 
 # --- the state ---------------------------------------------------------------------------------
 
@@ -201,35 +102,43 @@ class SandboxState:
             self._next_code = 3541
             demo = self._new_credential(DEMO_CREDENTIAL_ID, {"member_id": 56, "channel_id": 56, "store_id": 56})
             demo["identifier"] = "5600"
-            self._attach_offer(demo, DEMO_OFFERS[56])
+            self._attach_offers(demo, [DEMO_OFFERS[56]])
             self._credentials[DEMO_CREDENTIAL_ID] = demo
 
     # --- Sparkfly credentials ------------------------------------------------------------------
 
     def create_credential(self, body: Any) -> Dict[str, Any]:
-        fields = _credential_fields(body)
+        fields = credential_fields(body)
         with self._lock:
+            fields = self._resolve_member(fields)
             self._check_references(fields)
-            offer = self._offer_for(fields)
+            offers = self._offers_for(fields)
+            self._check_identifier_free(fields.get("identifier"), None)
             credential = self._new_credential(self._next_id, fields)
             self._next_id += 1
-            if offer is not None:
-                self._attach_offer(credential, offer)
+            if offers:
+                self._attach_offers(credential, offers)
             self._credentials[credential["id"]] = credential
             return copy.deepcopy(credential)
 
     def update_credential(self, credential_id: int, body: Any) -> Dict[str, Any]:
-        fields = _credential_fields(body)
+        fields = credential_fields(body)
         with self._lock:
-            credential = self._find(credential_id)
-            merged = {**{k: credential[k] for k in ("member_id", "channel_id", "store_id")}, **fields}
+            credential = self._find_unlocked(credential_id)
+            merged = self._resolve_member(
+                {**{k: credential[k] for k in ("member_id", "channel_id", "store_id")}, **fields}
+            )
             self._check_references(merged)
-            offer = self._offer_for(merged)
-            for name in ("member_id", "channel_id", "store_id", "reusable", "annotations"):
+            offers = self._offers_for(merged)
+            self._check_identifier_free(fields.get("identifier"), credential_id)
+            credential["member_id"] = merged["member_id"]  # given as member_id or as member_identifier
+            for name in _UPDATABLE:
                 if name in fields:
                     credential[name] = fields[name]
-            if offer is not None:
-                self._attach_offer(credential, offer)
+            if "type" in fields:
+                credential["credential_type"] = CREDENTIAL_TYPES[fields["type"]]
+            if offers:
+                self._attach_offers(credential, offers)
             credential["updated_at"] = _now()
             return copy.deepcopy(credential)
 
@@ -239,39 +148,34 @@ class SandboxState:
 
     def delete_credential(self, credential_id: int) -> Dict[str, Any]:
         with self._lock:
-            credential = self._find(credential_id)
+            credential = self._find_unlocked(credential_id)
             del self._credentials[credential_id]
             return credential
 
     def redeem_credential(self, credential_id: int) -> Dict[str, Any]:
         with self._lock:
-            credential = self._find(credential_id)
+            credential = self._find_unlocked(credential_id)
             if credential["status"] == "voided":
                 raise SparkflyError(400, "Credential has been voided", "A voided credential cannot be redeemed")
             if not credential["offer_ids"]:
                 raise SparkflyError(400, "Credential has no offer", "Attach an offer before redeeming")
             if credential["status"] == "redeemed" and not credential["reusable"]:
                 raise SparkflyError(400, "Credential has already been redeemed")
+            credential.update(redeeming_account_id=ACCOUNT_ID, processed_at=_now())
             return self._change_status(credential, "redeemed", "redeemed_at")
 
     def void_credential(self, credential_id: int) -> Dict[str, Any]:
         with self._lock:
-            credential = self._find(credential_id)
+            credential = self._find_unlocked(credential_id)
             if credential["status"] == "voided":  # voiding twice changes nothing, so a repeated void is safe
                 return copy.deepcopy(credential)
             return self._change_status(credential, "voided", "voided_at")
 
-    def list_credentials(
-        self, member_id: Optional[int], offer_id: Optional[int], store_id: Optional[int], page: int, per_page: int
-    ) -> Dict[str, Any]:
+    def list_credentials(self, search: CredentialSearch, page: int, per_page: int) -> Dict[str, Any]:
+        """One page of the credentials ``search`` matches, in id order; ``per_page`` is capped at MAX_PER_PAGE."""
+        per_page = min(per_page, MAX_PER_PAGE)
         with self._lock:
-            matching = [
-                credential
-                for _, credential in sorted(self._credentials.items())
-                if (member_id is None or credential["member_id"] == member_id)
-                and (offer_id is None or offer_id in credential["offer_ids"])
-                and (store_id is None or credential["store_id"] == store_id)
-            ]
+            matching = [credential for _, credential in sorted(self._credentials.items()) if search.matches(credential)]
             start = (page - 1) * per_page
             return {
                 "page": page,
@@ -281,6 +185,13 @@ class SandboxState:
                 "credentials": [{"credential": copy.deepcopy(c)} for c in matching[start : start + per_page]],
             }
 
+    def set_locked(self, credential_id: int, locked: bool) -> Dict[str, Any]:
+        """Mark the credential as being processed (or done): while locked, changing it answers 422."""
+        with self._lock:
+            credential = self._find(credential_id)
+            credential["locked"] = locked
+            return copy.deepcopy(credential)
+
     def eligibility(self, member_id: int, offer_id: int) -> Dict[str, Any]:
         refusal = _offer_refusal(offer_id, member_id, channel_id=None)
         return {"is_eligible": refusal is None, "status": refusal or "eligible"}
@@ -289,7 +200,7 @@ class SandboxState:
 
     def upsert_customer_credential(self, resource_id: str, body: Any) -> Tuple[bool, Dict[str, Any]]:
         """``(created, record)``; the password is checked but never kept."""
-        record = _customer_credential_fields(resource_id, body)
+        record = customer_credential_fields(resource_id, body)
         with self._lock:
             created = resource_id not in self._customer_credentials
             self._customer_credentials[resource_id] = record
@@ -302,6 +213,30 @@ class SandboxState:
         if credential is None:
             raise SparkflyError(404, "Not Found", f"Credential with ID {credential_id} not found")
         return credential
+
+    def _find_unlocked(self, credential_id: int) -> Dict[str, Any]:
+        credential = self._find(credential_id)
+        if credential["locked"]:
+            raise HttpError(422, {"error": LOCKED_MESSAGE})
+        return credential
+
+    def _check_identifier_free(self, identifier: Optional[str], own_id: Optional[int]) -> None:
+        """A code may be reissued once the credential that had it is voided, not while it is active."""
+        if identifier is None:
+            return
+        for credential in self._credentials.values():
+            if credential["identifier"] == identifier and credential["id"] != own_id and not credential["voided_at"]:
+                raise SparkflyError(400, "Identifier has already been taken", f"Credential {credential['id']} has it")
+
+    @staticmethod
+    def _resolve_member(fields: Dict[str, Any]) -> Dict[str, Any]:
+        """``member_identifier`` (the member's external id) stands for ``member_id`` when that is not given."""
+        external = fields.get("member_identifier")
+        if external is None or fields.get("member_id") is not None:
+            return fields
+        if external not in DEMO_MEMBER_IDENTIFIERS:
+            raise SparkflyError(400, f"Member with identifier {external} not found")
+        return {**fields, "member_id": DEMO_MEMBER_IDENTIFIERS[external]}
 
     @staticmethod
     def _check_references(fields: Mapping[str, Any]) -> None:
@@ -318,54 +253,74 @@ class SandboxState:
             raise SparkflyError(400, f"Store with ID {store_id} not found")
 
     @staticmethod
-    def _offer_for(fields: Mapping[str, Any]) -> Optional[Offer]:
-        offer_id = fields.get("offer_id")
-        if offer_id is None:
-            return None
-        refusal = _offer_refusal(offer_id, fields["member_id"], fields["channel_id"])
-        if refusal is not None:
-            raise SparkflyError(400, refusal)
-        return DEMO_OFFERS[offer_id]
+    def _offers_for(fields: Mapping[str, Any]) -> List[Offer]:
+        """The offers to attach (``offer_ids``, else ``offer_id``), each checked for the member and channel."""
+        offer_ids: Sequence[int] = fields.get("offer_ids") or (
+            [fields["offer_id"]] if fields.get("offer_id") is not None else []
+        )
+        for offer_id in offer_ids:
+            refusal = _offer_refusal(offer_id, fields["member_id"], fields["channel_id"])
+            if refusal is not None:
+                raise SparkflyError(400, refusal)
+        return [DEMO_OFFERS[offer_id] for offer_id in dict.fromkeys(offer_ids)]
 
     def _new_credential(self, credential_id: int, fields: Mapping[str, Any]) -> Dict[str, Any]:
         now = _now()
         store = DEMO_STORES.get(fields.get("store_id") or 0)
+        kind = fields.get("type") or "offer"
         return {
             "id": credential_id,
             "account_id": ACCOUNT_ID,
+            "redeeming_account_id": None,
             "created_at": now,
             "updated_at": now,
-            "identifier": None,
+            "identifier": fields.get("identifier"),
             "status": "open",
             "member_id": fields["member_id"],
             "store_id": fields.get("store_id"),
             "channel_id": fields["channel_id"],
+            "eligible_channel_id": fields["channel_id"],
+            "merchant_id": fields.get("merchant_id"),
             "offer_id": None,
             "offer_ids": [],
             "annotations": fields.get("annotations") or {},
-            "reusable": fields.get("reusable", False),
+            "custom_data": {},
             "code_lifetime": None,
+            "credential_type": CREDENTIAL_TYPES[kind],
+            "redemption_identifier_type": None,
+            "type": kind,
+            "reusable": fields.get("reusable", False),
+            "locked": False,
+            "printable": fields.get("printable", False),
             "supports_barcode": False,
-            "merchant_id": None,
+            "barcodes_supported": None,
+            "token": None,
+            "url": None,
             "offer_name": None,
             "merchant_name": None,
             "location_address": store.address if store else None,
-            "url": None,
+            "offer_expires": None,
+            "processed_at": None,
             "redeemed_at": None,
             "voided_at": None,
         }
 
-    def _attach_offer(self, credential: Dict[str, Any], offer: Offer) -> None:
-        """Associate the offer; the credential gets its redeemable code with its first offer."""
+    def _attach_offers(self, credential: Dict[str, Any], offers: Sequence[Offer]) -> None:
+        """Associate the offers; the credential gets its redeemable code with its first offer."""
+        first = offers[0]
         credential.update(
-            offer_id=offer.id,
-            offer_ids=[offer.id],
-            offer_name=offer.name,
-            merchant_id=offer.merchant_id,
-            merchant_name=offer.merchant_name,
+            offer_id=first.id,
+            offer_ids=[offer.id for offer in offers],
+            offer_name=first.name,
+            merchant_id=first.merchant_id,
+            merchant_name=first.merchant_name,
             supports_barcode=True,
+            barcodes_supported="code128,qr",
         )
         if credential["identifier"] is None:
+            in_use = {c["identifier"] for c in self._credentials.values() if not c["voided_at"]}
+            while str(self._next_code) in in_use:  # a code someone brought with them
+                self._next_code += 1
             credential["identifier"] = str(self._next_code)
             self._next_code += 1
 
