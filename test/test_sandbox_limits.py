@@ -104,6 +104,39 @@ def test_a_body_of_exactly_the_maximum_is_read(sparkfly_sandbox: Sandbox) -> Non
     assert sparkfly_sandbox.requests[-1].path == "/v1.0/credentials"
 
 
+def test_a_body_cut_short_by_the_client_closing_is_400(sparkfly_sandbox: Sandbox) -> None:
+    with socket.create_connection(_address(sparkfly_sandbox), timeout=5) as sock:
+        sock.sendall(request("POST", "/v1.0/credentials", TOKEN, b'{"credential":', length="100"))
+        sock.shutdown(socket.SHUT_WR)
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        assert_sparkfly_error(Answer(response), 400)
+
+
+@pytest.mark.parametrize(
+    "data, status",
+    [
+        (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n", 414),
+        (b"GET / HTTP/1.1\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n", 431),
+        (b"GET / HTTP/1.1\r\n" + b"X-Many: a\r\n" * 101 + b"\r\n", 431),
+    ],
+)
+def test_oversized_request_heads_are_refused(sparkfly_sandbox: Sandbox, data: bytes, status: int) -> None:
+    assert exchange(sparkfly_sandbox, data).status == status
+
+
+def test_a_sandbox_bug_is_a_500_not_a_dropped_connection(
+    sparkfly_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(credential_id: int) -> Dict[str, Any]:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(sparkfly_sandbox.state, "get_credential", broken)
+    answer = exchange(sparkfly_sandbox, request("GET", "/v1.0/credentials/56", TOKEN))
+    assert_sparkfly_error(answer, 500)
+    assert "RuntimeError: a bug" in capsys.readouterr().err
+
+
 # --- 2. chunked bodies ---------------------------------------------------------------------------
 
 

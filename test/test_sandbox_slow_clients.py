@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import http.client
 import socket
+import subprocess
+import sys
 import threading
 import time
 from typing import Callable, Iterator, List
@@ -124,6 +126,22 @@ def test_slowloris_clients_hold_at_most_max_connections_threads_and_only_for_the
         trickler.join()
         for sock in slow:
             sock.close()
+
+
+def test_the_command_line_takes_the_read_timeout() -> None:
+    command = [sys.executable, "-m", "sparkfly_client.sandbox", "--port", "0", "--read-timeout", "0.3"]
+    with subprocess.Popen(command + ["--max-connections", "2"], stdout=subprocess.PIPE, text=True) as process:
+        try:
+            assert process.stdout is not None
+            first = process.stdout.readline().split()
+            host, _, port = first[first.index("on") + 1].rpartition("//")[2].rpartition(":")
+            with socket.create_connection((host, int(port)), timeout=10) as sock:
+                sock.sendall(b"GET /v1.0/credentials/56 HTTP/1.1\r\n")
+                started = time.monotonic()
+                assert answer_or_close(sock).startswith(b"HTTP/1.1 408 ")
+                assert time.monotonic() - started < 3
+        finally:
+            process.terminate()
 
 
 def _wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> None:
