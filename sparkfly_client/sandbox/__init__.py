@@ -20,6 +20,8 @@ _EXPORTS = {
     "RecordedRequest": "sparkfly_client.sandbox.server",
     "DEFAULTS": "sparkfly_client.sandbox.server",
     "Fault": "sparkfly_client.sandbox.faults",
+    "MAX_BODY_SIZE": "sparkfly_client.sandbox.limits",
+    "MAX_JSON_DEPTH": "sparkfly_client.sandbox.limits",
 }
 __all__ = sorted(_EXPORTS)
 
@@ -27,6 +29,8 @@ __getattr__ = lazy_exports(__name__, _EXPORTS, globals())
 
 if TYPE_CHECKING:
     from sparkfly_client.sandbox.faults import Fault as Fault
+    from sparkfly_client.sandbox.limits import MAX_BODY_SIZE as MAX_BODY_SIZE
+    from sparkfly_client.sandbox.limits import MAX_JSON_DEPTH as MAX_JSON_DEPTH
     from sparkfly_client.sandbox.server import DEFAULTS as DEFAULTS
     from sparkfly_client.sandbox.server import RecordedRequest as RecordedRequest
     from sparkfly_client.sandbox.server import Sandbox as Sandbox

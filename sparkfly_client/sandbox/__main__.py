@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from sparkfly_client.sandbox.limits import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT
 from sparkfly_client.sandbox.server import DEFAULTS, Sandbox
 from sparkfly_client.sandbox.state import DEMO_CHANNELS, DEMO_MEMBERS, DEMO_OFFERS, DEMO_STORES
 
@@ -27,6 +28,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--secret-key", default=DEFAULTS["secret_key"], help="REB-APIKEY of PUT /credentials/{id}")
     parser.add_argument("--jwt", default=DEFAULTS["jwt"], help="Bearer JWT of PUT /credentials/{id}")
     parser.add_argument("--token-ttl", type=float, default=24 * 3600.0, help="seconds a /auth token lasts")
+    parser.add_argument(
+        "--read-timeout", type=float, default=DEFAULT_READ_TIMEOUT, help="seconds a request may take to arrive whole"
+    )
+    parser.add_argument(
+        "--max-connections", type=int, default=DEFAULT_MAX_CONNECTIONS, help="connections served at once"
+    )
     commands = parser.add_subparsers(dest="command")
     demo = commands.add_parser("demo", help="run every ```python example of README.md and docs/*.md")
     demo.add_argument("--root", type=Path, default=None, help="the checkout holding README.md and docs/")
@@ -46,7 +53,13 @@ def _credential_settings(args: argparse.Namespace) -> Dict[str, Any]:
 
 
 def serve(args: argparse.Namespace) -> int:
-    sandbox = Sandbox(args.host, args.port, **_credential_settings(args))
+    sandbox = Sandbox(
+        args.host,
+        args.port,
+        read_timeout=args.read_timeout,
+        max_connections=args.max_connections,
+        **_credential_settings(args),
+    )
     env = sandbox.environ()
     offers = ", ".join(f"{o.id}{'' if o.active else ' (inactive)'}" for o in DEMO_OFFERS.values())
     print(f"Sparkfly sandbox listening on {sandbox.url}  (Ctrl+C stops it)")

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import math
+import re
 import threading
 from dataclasses import asdict, dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Dict, List, Mapping, Optional
 
-__all__ = ["Fault", "FaultQueue"]
+__all__ = ["Fault", "FaultQueue", "MAX_DELAY"]
+
+#: The longest stall a fault may ask for, in seconds (a stalled request holds one of the server's threads).
+MAX_DELAY = 300.0
+
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP method or header name (RFC 9110 token)
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # not allowed in a header value: CR, LF, NUL, ...
+_FRAMING = ("content-length", "transfer-encoding")  # the sandbox frames every answer itself
 
 
 @dataclass
@@ -34,18 +44,32 @@ class Fault:
     path: Optional[str] = None
 
     def __post_init__(self) -> None:
-        if self.times < 1:
-            raise ValueError("times must be at least 1")
-        if self.delay < 0:
-            raise ValueError("delay must not be negative")
-        if self.status is not None and not 100 <= self.status <= 599:
-            raise ValueError(f"status must be an HTTP status code, got {self.status}")
+        """Refuse (``ValueError`` naming the field) anything that could not be answered as given."""
+        if self.status is not None and not (_is_int(self.status) and 100 <= self.status <= 599):
+            raise ValueError(f"status must be an integer from 100 to 599, got {_shown(self.status)}")
+        self.headers = _checked_headers(self.headers)
+        try:
+            json.dumps(self.body)
+        except (TypeError, ValueError, RecursionError):
+            raise ValueError("body must be a JSON value (dict, list, str, number, bool or None)") from None
+        if not (_is_number(self.delay) and 0 <= self.delay <= MAX_DELAY):
+            raise ValueError(f"delay must be a number of seconds from 0 to {MAX_DELAY:g}, got {_shown(self.delay)}")
+        if not isinstance(self.drop, bool):
+            raise ValueError(f"drop must be true or false, got {_shown(self.drop)}")
+        if not (_is_int(self.times) and self.times >= 1):
+            raise ValueError(f"times must be an integer of at least 1, got {_shown(self.times)}")
         if self.method is not None:
+            if not (isinstance(self.method, str) and _TOKEN.fullmatch(self.method)):
+                raise ValueError(f"method must be an HTTP method name such as GET, got {_shown(self.method)}")
             self.method = self.method.upper()
+        if self.path is not None and not isinstance(self.path, str):
+            raise ValueError(f"path must be a string pattern such as /v1.0/credentials/*, got {_shown(self.path)}")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Fault:
         """A fault from its JSON form (the body of ``POST /__sandbox/faults``)."""
+        if not isinstance(data, Mapping):
+            raise ValueError("a fault is a JSON object of the fields of Fault")
         known = {name for name in cls.__dataclass_fields__}
         unknown = set(data) - known
         if unknown:
@@ -57,6 +81,34 @@ class Fault:
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and (self.path is None or fnmatchcase(path, self.path))
+
+
+def _checked_headers(headers: Any) -> Dict[str, str]:
+    """A copy of ``headers``, which must be names and values that can go on the wire as they are."""
+    if not isinstance(headers, Mapping):
+        raise ValueError("headers must be an object of header names and string values")
+    for name, value in headers.items():
+        if not (isinstance(name, str) and _TOKEN.fullmatch(name)):
+            raise ValueError(f"headers: {_shown(name)} is not a header name")
+        if not isinstance(value, str) or _CONTROL.search(value):
+            raise ValueError(f"headers: the value of {name} must be a string without CR, LF or other controls")
+        if name.lower() in _FRAMING:
+            raise ValueError(f"headers cannot set {name}: the sandbox frames every answer itself")
+    return dict(headers)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return (_is_int(value) or isinstance(value, float)) and math.isfinite(value)
+
+
+def _shown(value: Any) -> str:
+    """A value for an error message, cut short: it may come from anyone over HTTP."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 class FaultQueue:

@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
 import re
 import secrets
 import socket
+import sys
 import threading
 import time
+import traceback
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from sparkfly_client.sandbox.faults import Fault, FaultQueue
+from sparkfly_client.sandbox.limits import (
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_READ_TIMEOUT,
+    BoundedThreadingHTTPServer,
+    DeadlineReader,
+    JsonTooDeep,
+    RequestRefused,
+    check_connection_settings,
+    linger,
+    parse_json,
+    read_body,
+)
 from sparkfly_client.sandbox.search import DEFAULT_PER_PAGE, CredentialSearch, parse_int
 from sparkfly_client.sandbox.state import HttpError, ProblemError, SandboxState, SparkflyError
 
@@ -67,7 +83,9 @@ class Request:
         if not self.body:
             return None
         try:
-            value = json.loads(self.body)
+            value = parse_json(self.body)
+        except JsonTooDeep as too_deep:
+            raise self._invalid_body(str(too_deep)) from None
         except ValueError:
             raise self._invalid_body("must be valid JSON") from None
         if value is None:
@@ -279,17 +297,18 @@ def _same(given: Optional[str], expected: str) -> bool:
     return given is not None and secrets.compare_digest(given.encode(), expected.encode())
 
 
-def _default_error(status: int, family: str) -> HttpError:
-    """The body a fault answers with when it names only a status."""
+def _default_error(status: int, family: str, detail: Optional[str] = None) -> HttpError:
+    """The body a fault answers with when it names only a status (and that of a refused request)."""
     try:
         phrase = HTTPStatus(status).phrase
     except ValueError:
         phrase = "Error"
     if status == 429:
         phrase = "Rate Limit Exceeded"
+    detail = detail or f"Injected fault: {phrase}"
     if family == CUSTOMER:
-        return ProblemError(status, phrase, f"Injected fault: {phrase}")
-    return SparkflyError(status, phrase, f"Injected fault: {phrase}")
+        return ProblemError(status, phrase, detail)
+    return SparkflyError(status, phrase, detail)
 
 
 # --- the server --------------------------------------------------------------------------------
@@ -302,6 +321,9 @@ class Sandbox:
     on leaving. It accepts the static ``token`` as ``X-Auth-Token``, issues tokens from ``GET /auth``
     for ``identity``/``key`` (valid ``token_ttl`` seconds), and takes ``secret_key`` (``REB-APIKEY``)
     or ``jwt`` (``Authorization: Bearer``) on the customer credential resource.
+
+    A request must arrive whole within ``read_timeout`` seconds of when the server starts waiting for it,
+    and at most ``max_connections`` connections are served at once (see "Limits" in docs/Sandbox.md).
     """
 
     def __init__(
@@ -317,7 +339,11 @@ class Sandbox:
         token_ttl: float = 24 * 3600.0,
         rate_limit: int = 1000,
         rate_window: float = 60.0,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
+        check_connection_settings(read_timeout, max_connections)
+        self.read_timeout = float(read_timeout)
         self.token, self.identity, self.key = token, identity, key
         self.secret_key, self.jwt = secret_key, jwt
         self.token_ttl = token_ttl
@@ -330,9 +356,7 @@ class Sandbox:
         # Bounded, so a sandbox left running for days does not grow without end.
         self._requests: Deque[RecordedRequest] = deque(maxlen=REQUEST_LOG_SIZE)
         self._window_start, self._window_count = time.monotonic(), 0
-        self._server = ThreadingHTTPServer((host, port), _handler_class(self), bind_and_activate=True)
-        self._server.daemon_threads = True
-        self._server.block_on_close = False
+        self._server = BoundedThreadingHTTPServer((host, port), _handler_class(self), max_connections)
         self._thread: Optional[threading.Thread] = None
 
     def __repr__(self) -> str:  # the credentials stay out of it
@@ -396,7 +420,7 @@ class Sandbox:
         ``sb.inject(429, headers={"Retry-After": "1"}, times=2)``, ``sb.inject(503)``,
         ``sb.inject(delay=2.0)``, ``sb.inject(drop=True, method="GET")``.
         """
-        return self.faults.add(Fault(status, dict(headers or {}), body, delay, drop, times, method, path))
+        return self.faults.add(Fault(status, headers or {}, body, delay, drop, times, method, path))
 
     def clear_faults(self) -> None:
         self.faults.clear()
@@ -579,9 +603,23 @@ def _handler_class(sandbox: Sandbox) -> type:
         server_version = "SparkflySandbox/1.0"
         # Headers and body go out in separate writes; without this, delayed ACKs stall keep-alive clients.
         disable_nagle_algorithm = True
+        # What a refusal needs when the request line itself never arrived whole.
+        requestline, request_version, command, path = "", "HTTP/1.1", "", ""
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet: request lines would show ids only
             pass
+
+        def setup(self) -> None:
+            super().setup()
+            self.rfile.close()  # replaced by a reader that holds each request to the read timeout
+            self._reader = DeadlineReader(self.connection, sandbox.read_timeout)
+            self.rfile = io.BufferedReader(self._reader)
+
+        def handle_one_request(self) -> None:
+            self._reader.start_request()
+            super().handle_one_request()  # a timeout ends in there, closing the connection
+            if self._reader.timed_out and self._reader.received:  # between requests, closing says enough
+                self._refuse(self._refusal(408, "The request did not arrive within the read timeout"))
 
         def _handle(self) -> None:
             split = urlsplit(self.path)
@@ -591,15 +629,43 @@ def _handler_class(sandbox: Sandbox) -> type:
                 {},
                 dict(parse_qsl(split.query, keep_blank_values=True)),
                 {name.lower(): value for name, value in self.headers.items()},
-                self._read_body(),
+                b"",
                 _family_of(split.path),
                 split.query,
             )
-            reply = sandbox.answer(request)
-            if reply is None:
+            try:
+                request.body = read_body(self.rfile, self.headers)
+            except RequestRefused as refused:
+                reply = self._refusal(refused.status, refused.reason)
+                if not split.path.startswith(CONTROL_PREFIX):
+                    sandbox._record(request, reply)
+                self._refuse(reply)
+                linger(self.connection, min(sandbox.read_timeout, 1.0))
+                return
+            try:
+                answer = sandbox.answer(request)
+            except Exception:  # a sandbox bug: say so in the answer, not with a dropped connection
+                traceback.print_exc(file=sys.stderr)
+                self._refuse(self._refusal(500, "The sandbox failed to handle this request"))
+                return
+            if answer is None:
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)
                 return
+            self._send(answer)
+
+        def _refusal(self, status: int, reason: str) -> Reply:
+            """``status`` in the route family's error shape, closing the connection."""
+            error = _default_error(status, _family_of(urlsplit(self.path).path), reason)
+            return Reply(status, error.body, {"Connection": "close"}, error.content_type)
+
+        def _refuse(self, reply: Reply) -> None:
+            self.close_connection = True
+            self.connection.settimeout(sandbox.read_timeout)  # a client that does not read cannot hold us
+            with contextlib.suppress(OSError):
+                self._send(reply)
+
+        def _send(self, reply: Reply) -> None:
             no_body = reply.body is None or reply.status == 204 or self.command == "HEAD"
             payload = b"" if no_body else json.dumps(reply.body).encode()
             self.send_response(reply.status)
@@ -615,19 +681,6 @@ def _handler_class(sandbox: Sandbox) -> type:
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
-
-        def _read_body(self) -> bytes:
-            if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-                chunks: List[bytes] = []
-                while True:
-                    size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                    if size == 0:
-                        self.rfile.readline()
-                        return b"".join(chunks)
-                    chunks.append(self.rfile.read(size))
-                    self.rfile.readline()
-            length = int(self.headers.get("Content-Length") or 0)
-            return self.rfile.read(length) if length else b""
 
         def __getattr__(self, name: str) -> Any:
             # Every method reaches the routing table (do_GET, do_TRACE, ...); unrouted ones get 405 there.
