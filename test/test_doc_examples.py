@@ -18,7 +18,7 @@ EXAMPLES = find_examples(ROOT)
 
 def test_examples_are_found_in_every_document() -> None:
     sources = {example.source for example in EXAMPLES}
-    assert {"README.md", "docs/CredentialsApi.md", "docs/Sandbox.md"} <= sources
+    assert {"README.md", "docs/CredentialsApi.md", "docs/AsyncCredentialsApi.md", "docs/Sandbox.md"} <= sources
     assert sources == {
         "README.md",
         *(
@@ -28,11 +28,15 @@ def test_examples_are_found_in_every_document() -> None:
         ),
     }
     assert sum(example.source == "docs/CredentialsApi.md" for example in EXAMPLES) >= 9
+    assert sum(example.source == "docs/AsyncCredentialsApi.md" for example in EXAMPLES) >= 9
+    assert sum(example.source == "docs/AsyncCustomerCredentialsApi.md" for example in EXAMPLES) >= 2
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[example.label for example in EXAMPLES])
 def test_example_runs_against_a_fresh_sandbox(example: Example, sparkfly_sandbox: Sandbox) -> None:
     result = run_example(example, sparkfly_sandbox)
+    if result.skipped is not None:
+        pytest.skip(result.skipped)
     printed = result.stdout + result.stderr
     assert result.returncode == 0, printed
     assert result.stdout.strip(), "the example printed nothing"
@@ -41,19 +45,22 @@ def test_example_runs_against_a_fresh_sandbox(example: Example, sparkfly_sandbox
 
 
 RUNTIME_PACKAGES = {"sparkfly_client", "urllib3", "pydantic", "pydantic_core", "dateutil", "typing_extensions"}
+ASYNC_EXTRA = {"aiohttp"}
 
 
 @pytest.mark.skipif(sys.version_info < (3, 10), reason="sys.stdlib_module_names is new in 3.10")
 @pytest.mark.parametrize("example", EXAMPLES, ids=[example.label for example in EXAMPLES])
 def test_example_needs_only_the_runtime_dependencies(example: Example) -> None:
-    """The README's main command installs the package alone: no example may need a test tool."""
+    """The README's main command installs the package alone: no example may need a test tool. An example
+    of the async client may also use the ``async`` extra."""
     imported = set()
     for node in ast.walk(ast.parse(example.code)):
         if isinstance(node, ast.Import):
             imported |= {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             imported.add(node.module.split(".")[0])
-    assert imported - set(sys.stdlib_module_names) - RUNTIME_PACKAGES == set()
+    allowed = RUNTIME_PACKAGES | (ASYNC_EXTRA if "AsyncApiClient" in example.code else set())
+    assert imported - set(sys.stdlib_module_names) - allowed == set()
 
 
 def test_demo_reports_each_example_and_fails_when_one_fails(tmp_path: Path) -> None:
@@ -74,3 +81,51 @@ def test_demo_reports_each_example_and_fails_when_one_fails(tmp_path: Path) -> N
     assert lines[1] == "ok    README.md:3 Demo: fine"
     assert lines[2].startswith("FAIL  README.md:10 Broken: Exception when calling CredentialsApi->get_credential")
     assert lines[-1] == "1 of 2 examples ran; 1 FAILED"
+
+
+ASYNC_EXAMPLE = """import asyncio
+import os
+import sparkfly_client
+
+
+async def main():
+    configuration = sparkfly_client.Configuration(host=os.environ["SPARKFLY_HOST"])
+    configuration.api_key["X-Auth-Token"] = os.environ["API_KEY"]
+    async with sparkfly_client.AsyncApiClient(configuration) as api_client:
+        print((await sparkfly_client.AsyncCredentialsApi(api_client).get_credential(56)).credential.id)
+
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("aiohttp_installed", [False, True])
+def test_demo_skips_async_examples_without_aiohttp(tmp_path: Path, aiohttp_installed: bool) -> None:
+    if aiohttp_installed:
+        pytest.importorskip("aiohttp")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "README.md").write_text(
+        f"# Demo\n\n```python\nprint('fine')\n```\n\n## Async\n\n```python\n{ASYNC_EXAMPLE}```\n",
+        encoding="utf-8",
+    )
+    # The demo's own interpreter decides; hiding aiohttp there is what an install without the extra looks like.
+    hide = "" if aiohttp_installed else "sys.modules['aiohttp'] = None; "
+    program = f"import sys; {hide}from sparkfly_client.sandbox.__main__ import main; sys.exit(main(sys.argv[1:]))"
+    done = subprocess.run(
+        [sys.executable, "-c", program, "demo", "--root", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[1] == "ok    README.md:3 Demo: fine"
+    if aiohttp_installed:
+        assert lines[2] == "ok    README.md:9 Async: 56"
+        assert lines[-1] == "2 of 2 examples ran"
+    else:
+        assert lines[2] == (
+            'skip  README.md:9 Async: needs aiohttp, which is not installed: pip install "sparkfly_client[async]"'
+        )
+        assert lines[-1] == "1 of 2 examples ran; 1 skipped"

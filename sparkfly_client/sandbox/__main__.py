@@ -108,10 +108,15 @@ def demo(args: argparse.Namespace) -> int:
     results = run_examples(examples, sandbox_settings=_credential_settings(args))
     for result in results:
         print(result.summary())
-        if args.verbose and not result.ok:
+        if args.verbose and result.failed:
             print("    " + (result.stdout + result.stderr).strip().replace("\n", "\n    "))
-    failed = sum(not result.ok for result in results)
-    print(f"{len(results) - failed} of {len(results)} examples ran" + (f"; {failed} FAILED" if failed else ""))
+    failed = sum(result.failed for result in results)
+    skipped = sum(result.skipped is not None for result in results)
+    print(
+        f"{len(results) - failed - skipped} of {len(results)} examples ran"
+        + (f"; {skipped} skipped" if skipped else "")
+        + (f"; {failed} FAILED" if failed else "")
+    )
     return 1 if failed else 0
 
 

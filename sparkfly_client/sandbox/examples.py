@@ -1,11 +1,13 @@
 """The documented examples: find every ```python block in README.md and docs/*.md and run it.
 
 Each example runs exactly as written, in its own interpreter, against its own fresh sandbox,
-with ``SPARKFLY_HOST``, ``API_KEY``, ``SECRET_API_KEY`` and ``ACCESS_TOKEN`` pointing at it.
+with ``SPARKFLY_HOST``, ``API_KEY``, ``SECRET_API_KEY`` and ``ACCESS_TOKEN`` pointing at it. An example
+of the async client is skipped, with the reason, when aiohttp (the ``async`` extra) is not installed.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
@@ -18,13 +20,22 @@ from typing import Any, Iterator, List, Mapping, Optional, Sequence
 
 from sparkfly_client.sandbox.server import Sandbox
 
-__all__ = ["Example", "ExampleResult", "find_examples", "run_example", "run_examples", "default_root"]
+__all__ = [
+    "Example",
+    "ExampleResult",
+    "find_examples",
+    "missing_requirement",
+    "run_example",
+    "run_examples",
+    "default_root",
+]
 
 FAILURE_MARKER = "Exception when calling"
 _FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.DOTALL | re.MULTILINE)
 _ANY_FENCE = re.compile(r"^```.*?^```[ \t]*$", re.DOTALL | re.MULTILINE)
 _HEADING = re.compile(r"^#+[ \t]+(.+?)[ \t]*$", re.MULTILINE)
 _GENERIC_HEADINGS = frozenset({"Example", "Properties"})
+_USES_AIOHTTP = re.compile(r"\bAsyncApiClient\b|^[ \t]*(?:import|from)[ \t]+aiohttp\b", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -45,13 +56,20 @@ class ExampleResult:
     returncode: int
     stdout: str
     stderr: str
+    skipped: Optional[str] = None  # why the example was not run
 
     @property
     def ok(self) -> bool:
         return self.returncode == 0 and bool(self.stdout.strip()) and FAILURE_MARKER not in self.stdout
 
+    @property
+    def failed(self) -> bool:
+        return self.skipped is None and not self.ok
+
     def summary(self) -> str:
         """One line: verdict, example, and the first line it printed (or what went wrong)."""
+        if self.skipped is not None:
+            return f"skip  {self.example.label}: {self.skipped}"
         if self.ok:
             said = " ".join(line.strip() for line in self.stdout.splitlines() if line.strip())
         else:
@@ -87,9 +105,19 @@ def _examples_in(document: Path, root: Path) -> Iterator[Example]:
         )
 
 
+def missing_requirement(example: Example) -> Optional[str]:
+    """Why ``example`` cannot run in this interpreter, or ``None`` when it can."""
+    if _USES_AIOHTTP.search(example.code) and importlib.util.find_spec("aiohttp") is None:
+        return 'needs aiohttp, which is not installed: pip install "sparkfly_client[async]"'
+    return None
+
+
 def run_example(example: Example, sandbox: Sandbox, timeout: float = 60.0) -> ExampleResult:
     """Run one example as written, saved as a file in an empty directory, in a fresh interpreter
-    pointed at ``sandbox``."""
+    pointed at ``sandbox``; skip it when :func:`missing_requirement` says why."""
+    reason = missing_requirement(example)
+    if reason is not None:
+        return ExampleResult(example, 0, "", "", skipped=reason)
     env = {**os.environ, **sandbox.environ(), "PYTHONUNBUFFERED": "1"}
     with tempfile.TemporaryDirectory(prefix="sparkfly-example-") as directory:
         script = Path(directory) / "example.py"
