@@ -64,7 +64,8 @@ def test_each_section_awaits_its_operation_on_an_async_client(page: str, sync_pa
         for example in examples:
             assert f"sparkfly_client.{page}(api_client)" in example.code
             assert "async with sparkfly_client.AsyncApiClient(configuration) as api_client:" in example.code
-            assert re.search(rf"(= await|async for item in) api_instance\.{name}(_with_http_info)?\(", example.code), name
+            awaited = rf"(= await|async for item in) api_instance\.{name}(_with_http_info)?\("
+            assert re.search(awaited, example.code), name
             assert example.code.rstrip().endswith("asyncio.run(main())")
 
 
