@@ -79,11 +79,8 @@ class Client:
 # --- the clients ------------------------------------------------------------------------------
 
 
-def sdk_client(url: str) -> Client:
-    configuration = sparkfly_client.Configuration(host=url)
-    configuration.api_key["X-Auth-Token"] = TOKEN
-    api_client = sparkfly_client.ApiClient(configuration)
-    api = sparkfly_client.CredentialsApi(api_client)
+def sdk_calls(api: Any) -> Dict[str, Callable[[], Any]]:
+    """The three calls on a ``CredentialsApi`` or an ``AsyncCredentialsApi`` (whose calls return coroutines)."""
 
     def create() -> Any:
         request = sparkfly_client.CredentialInputRequest(
@@ -91,15 +88,18 @@ def sdk_client(url: str) -> Client:
         )
         return api.create_credential(credential_input_request=request)
 
-    return Client(
-        SDK,
-        {
-            "get_credential": lambda: api.get_credential(CREDENTIAL_ID),
-            "create_credential": create,
-            "get_credentials": lambda: api.get_credentials(member_id=56),
-        },
-        api_client.close,
-    )
+    return {
+        "get_credential": lambda: api.get_credential(CREDENTIAL_ID),
+        "create_credential": create,
+        "get_credentials": lambda: api.get_credentials(member_id=56),
+    }
+
+
+def sdk_client(url: str) -> Client:
+    configuration = sparkfly_client.Configuration(host=url)
+    configuration.api_key["X-Auth-Token"] = TOKEN
+    api_client = sparkfly_client.ApiClient(configuration)
+    return Client(SDK, sdk_calls(sparkfly_client.CredentialsApi(api_client)), api_client.close)
 
 
 def _urllib3_calls(
@@ -232,6 +232,11 @@ def check_results(clients: List[Client]) -> None:
             raise SystemExit(f"{client.name} decoded unexpected answers: {one_id}, {created_id}, {count} credentials")
 
 
+def rotated(clients: List[Any], batch: int) -> List[Any]:
+    """The clients in the order of their turns in ``batch``: the first moves one place each batch."""
+    return clients[batch % len(clients) :] + clients[: batch % len(clients)]
+
+
 def time_calls(clients: List[Client], operation: str, warmup: int, per_batch: int, batches: int) -> Dict[str, Timing]:
     """Per-call CPU and wall time of each client, one figure per batch.
 
@@ -245,10 +250,7 @@ def time_calls(clients: List[Client], operation: str, warmup: int, per_batch: in
             call()
     cpu_clock, wall_clock = time.process_time, time.perf_counter
     for batch in range(batches):
-        turn = [
-            (client.name, client.calls[operation])
-            for client in clients[batch % len(clients) :] + clients[: batch % len(clients)]
-        ]
+        turn = [(client.name, client.calls[operation]) for client in rotated(clients, batch)]
         cpu = dict.fromkeys(timings, 0.0)
         wall = dict.fromkeys(timings, 0.0)
         gc.collect()
@@ -393,6 +395,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--threads", type=int, default=8, help="threads sharing one ApiClient")
     parser.add_argument("--thread-seconds", type=float, default=5.0, help="how long the threads run")
     parser.add_argument("--no-generated", action="store_true", help="skip the openapi-generator client")
+    parser.add_argument("--no-async", action="store_true", help="skip the async client (benchmarks/async_bench.py)")
     parser.add_argument(
         "--spec",
         type=Path,
@@ -496,8 +499,21 @@ def main(argv: Optional[List[str]] = None) -> None:
     )
     memory = peaks[SDK] / peaks[FLOOR]
     print(f"| list peak memory / floor <= 1.20 | {memory:.2f} | {'yes' if memory <= 1.2 else 'no'} |")
+    if not args.no_async:
+        run_async_section(args.batches, args.scale)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"\nLoad average at end: {load:.2f}.")
+
+
+def run_async_section(batches: int, scale: float) -> None:
+    """The async client's section (benchmarks/async_bench.py), when aiohttp is installed."""
+    try:
+        import async_bench
+    except ImportError as exc:
+        print(f'\n## Async client\n\nskipped: {exc} (pip install -e ".[async]").')
+        return
+    print()
+    async_bench.report(batches, scale)
 
 
 if __name__ == "__main__":

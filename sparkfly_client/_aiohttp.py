@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from typing import Any, Awaitable, Callable, Dict, Optional, Union
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, Optional, Union
 
 import aiohttp
 
@@ -20,9 +20,13 @@ from sparkfly_client.exceptions import (
 )
 from sparkfly_client.rest import proxy_headers
 
+if TYPE_CHECKING:
+    from sparkfly_client._request import Timeouts
+
 __all__ = ["AiohttpTransport"]
 
 _CHUNK = 64 * 1024
+_TIMEOUTS_KEPT = 64
 #: aiohttp adds these unless told not to; the client sends its own, so both drivers put the same bytes on the wire.
 _SKIP_AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
 
@@ -55,6 +59,8 @@ class AiohttpTransport:
         self._session = session
         self._own = session is None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
+        # aiohttp's timeout of each limits seen: building one costs more than the rest of send's own work
+        self._timeouts: Dict[Timeouts, aiohttp.ClientTimeout] = {}
 
     def _session_for_this_loop(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
@@ -79,7 +85,6 @@ class AiohttpTransport:
             session = self._session_for_this_loop()
         except OSError as exc:  # ssl.SSLError included: a certificate file that cannot be used
             return tls_setup_error(config, exc)
-        t = step.timeouts
         headers = dict(step.headers)
         headers.setdefault("Accept-Encoding", "identity")
         started = time.monotonic()
@@ -95,7 +100,7 @@ class AiohttpTransport:
                 step.url,
                 data=step.body,
                 headers=headers,
-                timeout=aiohttp.ClientTimeout(total=t.total, sock_connect=t.connect, sock_read=t.read),
+                timeout=self._timeouts.get(step.timeouts) or self._timeout(step.timeouts),
                 allow_redirects=False,
                 middlewares=(_no_resend,),
                 **extra,
@@ -118,6 +123,13 @@ class AiohttpTransport:
         response.release()
         return Reply(response.status, response.reason, response.headers, body, None)
 
+    def _timeout(self, limits: Timeouts) -> aiohttp.ClientTimeout:
+        if len(self._timeouts) >= _TIMEOUTS_KEPT:  # limits cut to a deadline's remainder differ call by call
+            self._timeouts.clear()
+        timeout = aiohttp.ClientTimeout(total=limits.total, sock_connect=limits.connect, sock_read=limits.read)
+        self._timeouts[limits] = timeout
+        return timeout
+
     async def close(self) -> None:
         if self._own and self._session is not None and not self._session.closed:
             await self._session.close()
@@ -135,8 +147,12 @@ async def discard(response: aiohttp.ClientResponse) -> None:
 
 async def _read(response: aiohttp.ClientResponse, step: Send) -> bytes:
     limit = step.max_body
-    if response.content_length is not None and response.content_length > limit:
-        raise _too_large(step, response.content_length)
+    declared = response.content_length
+    if declared is not None:
+        if declared > limit:
+            raise _too_large(step, declared)
+        # aiohttp's parser stops at the declared length, so the whole body is within the limit.
+        return await response.read()
     chunks = []
     size = 0
     async for chunk in response.content.iter_chunked(_CHUNK):

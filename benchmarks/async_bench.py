@@ -1,0 +1,271 @@
+"""Measure what an AsyncApiClient call costs against the async floor: aiohttp plus pydantic doing the same work.
+
+    python -m pip install -e ".[async]" && python benchmarks/async_bench.py
+
+Against the canned-response server of benchmarks/server.py (a child process), each client makes
+the calls of benchmarks/run.py: ``get_credential``, ``create_credential`` and ``get_credentials``
+answering 1,000 credentials. Clients, all in one asyncio event loop:
+
+- ``sparkfly_client``: ``AsyncApiClient`` and ``AsyncCredentialsApi``, default settings but for a
+  pool of as many connections as tasks calling at once.
+- ``aiohttp+json``: ``ClientSession.request``, ``await resp.read()`` and ``json.loads`` (no models).
+- ``floor``: the same with ``model_validate_json`` into plain pydantic models (benchmarks/floor_models.py).
+- ``floor, unknown fields kept``: the floor with models that keep unknown fields, as the SDK's do.
+
+Each aiohttp client is one ``ClientSession`` with keep-alive and a connector of as many
+connections as the SDK's pool. CPU is this process's CPU time (``time.process_time``), so the event
+loop's own work is counted with the calls it runs. At concurrency 1 a round is one awaited call; at
+concurrency N it is N calls gathered as N tasks on one client. The clients take turns round by
+round (the order rotating from batch to batch); each figure is the median over batches after a
+warm-up, in µs per call (a round's CPU divided by its calls).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import aiohttp  # noqa: E402
+from floor_models import (  # noqa: E402
+    FloorCredentialList,
+    FloorCredentialResponse,
+    KeepingCredentialList,
+    KeepingCredentialResponse,
+)
+from run import (  # noqa: E402
+    CREDENTIAL_ID,
+    FLOOR,
+    FLOOR_KEEPING,
+    SDK,
+    TOKEN,
+    Timing,
+    floor_request_body,
+    rotated,
+    sdk_calls,
+    us,
+)
+from server import canned_server  # noqa: E402
+
+import sparkfly_client  # noqa: E402
+
+AsyncCall = Callable[[], Awaitable[Any]]
+#: (operation, concurrency) in the order they are measured, and the target of each: CPU / floor at most.
+CASES: Tuple[Tuple[str, int, float], ...] = (
+    ("get_credential", 1, 1.10),
+    ("create_credential", 1, 1.10),
+    ("get_credential", 64, 1.10),
+    ("create_credential", 64, 1.10),
+    ("get_credentials", 1, 1.15),
+)
+
+
+@dataclass
+class AsyncClient:
+    """One way of making the three calls; each callable makes one complete call and returns its result."""
+
+    name: str
+    calls: Dict[str, AsyncCall]
+    close: Callable[[], Awaitable[None]]
+
+
+# --- the clients ------------------------------------------------------------------------------
+
+
+def sdk_client(url: str, connections: int) -> AsyncClient:
+    configuration = sparkfly_client.Configuration(host=url, connection_pool_maxsize=connections)
+    configuration.api_key["X-Auth-Token"] = TOKEN
+    api_client = sparkfly_client.AsyncApiClient(configuration)
+    return AsyncClient(SDK, sdk_calls(sparkfly_client.AsyncCredentialsApi(api_client)), api_client.close)
+
+
+def aiohttp_client(
+    name: str,
+    url: str,
+    connections: int,
+    decode_one: Callable[[bytes], Any],
+    decode_list: Callable[[bytes], Any],
+    encode_input: Callable[[], bytes],
+) -> AsyncClient:
+    """Raw aiohttp: one session (made here, so in the running event loop), the body read whole, then decoded."""
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections))
+    headers = {"Accept": "application/json", "User-Agent": "bench", "X-Auth-Token": TOKEN}
+    post_headers = {**headers, "Content-Type": "application/json"}
+    one_url = f"{url}/v1.0/credentials/{CREDENTIAL_ID}"
+    list_url = f"{url}/v1.0/credentials?member_id=56"
+    create_url = f"{url}/v1.0/credentials"
+
+    async def fetch(method: str, target: str, decoder: Callable[[bytes], Any], **kwargs: Any) -> Any:
+        async with session.request(method, target, **kwargs) as response:
+            return decoder(await response.read())
+
+    return AsyncClient(
+        name,
+        {
+            "get_credential": lambda: fetch("GET", one_url, decode_one, headers=headers),
+            "create_credential": lambda: fetch(
+                "POST", create_url, decode_one, data=encode_input(), headers=post_headers
+            ),
+            "get_credentials": lambda: fetch("GET", list_url, decode_list, headers=headers),
+        },
+        session.close,
+    )
+
+
+def make_clients(url: str, connections: int) -> List[AsyncClient]:
+    def encode_json() -> bytes:
+        return json.dumps({"credential": {"member_id": 56, "offer_id": 56, "channel_id": 56}}).encode()
+
+    plain, keeping = (FloorCredentialResponse, FloorCredentialList), (KeepingCredentialResponse, KeepingCredentialList)
+    return [
+        sdk_client(url, connections),
+        aiohttp_client("aiohttp+json", url, connections, json.loads, json.loads, encode_json),
+        aiohttp_client(FLOOR, url, connections, *(m.model_validate_json for m in plain), floor_request_body),
+        aiohttp_client(FLOOR_KEEPING, url, connections, *(m.model_validate_json for m in keeping), floor_request_body),
+    ]
+
+
+# --- measurements -----------------------------------------------------------------------------
+
+
+async def check_results(clients: List[AsyncClient]) -> None:
+    """Every client must decode the same answers, or the comparison is meaningless."""
+    for client in clients:
+        one = await client.calls["get_credential"]()
+        many = await client.calls["get_credentials"]()
+        created = await client.calls["create_credential"]()
+        one_id = one["credential"]["id"] if isinstance(one, dict) else one.credential.id
+        count = len(many["credentials"]) if isinstance(many, dict) else len(many.credentials)
+        created_id = created["credential"]["id"] if isinstance(created, dict) else created.credential.id
+        if (one_id, created_id) != (1056, 1056) or count != 1000:
+            raise SystemExit(f"{client.name} decoded unexpected answers: {one_id}, {created_id}, {count} credentials")
+
+
+def one_round(call: AsyncCall, concurrency: int) -> Callable[[], Awaitable[Any]]:
+    """A round: one awaited call, or ``concurrency`` calls as tasks gathered at once."""
+    if concurrency == 1:
+        return call
+
+    def gathered() -> Awaitable[Any]:
+        return asyncio.gather(*(call() for _ in range(concurrency)))
+
+    return gathered
+
+
+async def time_rounds(
+    clients: List[AsyncClient], operation: str, concurrency: int, warmup: int, rounds: int, batches: int
+) -> Dict[str, Timing]:
+    """Per-call CPU and wall time of each client, one figure per batch of ``rounds`` rounds per client."""
+    timings = {client.name: Timing() for client in clients}
+    for client in clients:
+        round_ = one_round(client.calls[operation], concurrency)
+        for _ in range(warmup):
+            await round_()
+    cpu_clock, wall_clock = time.process_time, time.perf_counter
+    for batch in range(batches):
+        turn = [(client.name, one_round(client.calls[operation], concurrency)) for client in rotated(clients, batch)]
+        cpu = dict.fromkeys(timings, 0.0)
+        wall = dict.fromkeys(timings, 0.0)
+        gc.collect()
+        for _ in range(rounds):
+            for name, round_ in turn:
+                cpu0, wall0 = cpu_clock(), wall_clock()
+                await round_()
+                cpu1, wall1 = cpu_clock(), wall_clock()
+                cpu[name] += cpu1 - cpu0
+                wall[name] += wall1 - wall0
+        calls = rounds * concurrency
+        for name, timing in timings.items():
+            timing.cpu.append(cpu[name] / calls)
+            timing.wall.append(wall[name] / calls)
+    return timings
+
+
+# --- report -----------------------------------------------------------------------------------
+
+
+async def measure(url: str, batches: int, scale: float, concurrency: int) -> Dict[Tuple[str, int], float]:
+    """Print the table of CPU and wall per call; return the SDK's CPU / floor of each case."""
+    cases = [(op, concurrency if c > 1 else 1, limit) for op, c, limit in CASES]
+    clients = make_clients(url, max(c for _, c, _ in cases))
+    ratios: Dict[Tuple[str, int], float] = {}
+    try:
+        await check_results(clients)
+        print("| call | tasks | client | CPU µs/call | wall µs/call | CPU / floor |")
+        print("|---|---:|---|---:|---:|---:|")
+        for operation, tasks, _ in cases:
+            calls_per_batch = 40 if operation == "get_credentials" else 1000
+            rounds = max(1, int(calls_per_batch * scale) // tasks)
+            warmup = max(1, (5 if operation == "get_credentials" else 200) // tasks)
+            timings = await time_rounds(clients, operation, tasks, warmup, rounds, batches)
+            floor_cpu = statistics.median(timings[FLOOR].cpu)
+            for client in clients:
+                cpu = statistics.median(timings[client.name].cpu)
+                wall = statistics.median(timings[client.name].wall)
+                if client.name == SDK:
+                    ratios[operation, tasks] = cpu / floor_cpu
+                print(f"| {operation} | {tasks} | {client.name} | {us(cpu)} | {us(wall)} | {cpu / floor_cpu:.2f} |")
+    finally:
+        for client in clients:
+            await client.close()
+    print("\n| target | measured | met |")
+    print("|---|---:|---|")
+    for operation, tasks, limit in cases:
+        ratio = ratios[operation, tasks]
+        print(
+            f"| {operation}, {tasks} task{'s' if tasks > 1 else ''}: CPU / floor <= {limit:.2f} | {ratio:.2f} | "
+            f"{'yes' if ratio <= limit else 'no'} |"
+        )
+    return ratios
+
+
+def report(batches: int = 9, scale: float = 1.0, concurrency: int = 64, heading: str = "##") -> None:
+    """The async section of the report, against a canned server of its own."""
+    import pydantic
+
+    print(f"{heading} Async client (AsyncApiClient) against aiohttp + pydantic\n")
+    print(
+        f"aiohttp {aiohttp.__version__}, pydantic {pydantic.VERSION}, asyncio's default event loop. "
+        f"Each figure: median of {batches} batches after warm-up; calls per batch and client "
+        f"{max(1, int(1000 * scale))} (small calls), {max(1, int(40 * scale))} (list). "
+        f"Connections per client: {concurrency}.\n"
+    )
+    with canned_server() as server:
+        asyncio.run(measure(server.url, batches, scale, concurrency))
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--batches", type=int, default=9, help="timed batches per client and case (at least 5)")
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply the calls per batch (0.2 for a quick run)")
+    parser.add_argument("--concurrency", type=int, default=64, help="tasks calling at once on one client")
+    args = parser.parse_args(argv)
+    if args.batches < 5:
+        parser.error("--batches must be at least 5")
+    if args.concurrency < 2:
+        parser.error("--concurrency must be at least 2 (concurrency 1 is always measured)")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print("# sparkfly_client async benchmark\n")
+    print(
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.python_implementation()} "
+        f"{platform.python_version()}; load average at start {load:.2f}.\n"
+    )
+    report(args.batches, args.scale, args.concurrency)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"\nLoad average at end: {load:.2f}.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""How the async client reads an answer's body over real HTTP: whole when its length is declared,
+chunk by chunk when it is not, never past max_response_bytes; and its timeouts follow the configuration."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Awaitable, Callable, Tuple
+
+import pytest
+from conftest import TOKEN
+from scripted_server import Reply, ScriptedServer
+
+import sparkfly_client
+from sparkfly_client.exceptions import ApiConnectionError, ApiTimeoutError, ResponseTooLargeError
+
+pytest.importorskip("aiohttp")
+
+ANSWER = {"credential": {"id": 7, "identifier": "x" * 200}, "errors": {}}
+
+
+def configured(url: str, **settings: Any) -> sparkfly_client.Configuration:
+    configuration = sparkfly_client.Configuration(host=url, **settings)
+    configuration.api_key["X-Auth-Token"] = TOKEN
+    return configuration
+
+
+def run(configuration: sparkfly_client.Configuration, use: Callable[[Any], Awaitable[Any]]) -> Any:
+    async def main() -> Any:
+        async with sparkfly_client.AsyncApiClient(configuration) as client:
+            return await use(sparkfly_client.AsyncCredentialsApi(client))
+
+    return asyncio.run(main())
+
+
+def test_a_declared_length_within_the_limit_is_read_whole() -> None:
+    with ScriptedServer(Reply(200, ANSWER)) as server:
+        answer = run(configured(server.url), lambda api: api.get_credential(7))
+    assert answer.credential.id == 7 and answer.credential.identifier == "x" * 200
+
+
+def test_a_declared_length_over_the_limit_fails_before_the_body_is_read() -> None:
+    with ScriptedServer(Reply(200, ANSWER)) as server:
+        with pytest.raises(ResponseTooLargeError, match="exceeds max_response_bytes"):
+            run(configured(server.url, max_response_bytes=100), lambda api: api.get_credential(7))
+        assert len(server.requests) == 1  # too large is never retried
+
+
+def test_a_body_shorter_than_its_declared_length_is_a_connection_failure() -> None:
+    with (
+        ScriptedServer(Reply(200, ANSWER, fault="truncate")) as server,
+        pytest.raises(ApiConnectionError, match="while reading the answer"),
+    ):
+        run(configured(server.url, retries=0), lambda api: api.get_credential(7))
+
+
+async def chunked_server(chunks: Tuple[bytes, ...]) -> Tuple[asyncio.AbstractServer, str]:
+    """Answers every request with ``chunks`` in chunked transfer encoding (no declared length)."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            try:
+                await reader.readuntil(b"\r\n\r\n")  # the requests carry no body
+            except asyncio.IncompleteReadError:
+                break
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+            for chunk in chunks:
+                writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                await writer.drain()
+            writer.write(b"0\r\n\r\n")
+            await writer.drain()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    return server, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+
+
+@pytest.mark.parametrize("limit", [10_000, 100])
+def test_a_chunked_body_is_read_up_to_the_limit(limit: int) -> None:
+    body = b'{"credential": {"id": 7, "identifier": "%s"}, "errors": {}}' % (b"x" * 200)
+
+    async def main() -> Any:
+        server, url = await chunked_server((body[:50], body[50:]))
+        async with server, sparkfly_client.AsyncApiClient(configured(url, max_response_bytes=limit)) as client:
+            return await sparkfly_client.AsyncCredentialsApi(client).get_credential(7)
+
+    if limit > len(body):
+        assert asyncio.run(main()).credential.identifier == "x" * 200
+    else:
+        with pytest.raises(ResponseTooLargeError, match="exceeds max_response_bytes"):
+            asyncio.run(main())
+
+
+def test_a_changed_read_timeout_applies_from_the_next_call() -> None:
+    with ScriptedServer(Reply(200, ANSWER, delay=0.5)) as server:
+        configuration = configured(server.url, retries=0, timeout=(5.0, 5.0))
+
+        async def two_calls(api: Any) -> Any:
+            first = await api.get_credential(7)
+            configuration.timeout = (5.0, 0.2)
+            with pytest.raises(ApiTimeoutError):
+                await api.get_credential(7)
+            return first
+
+        assert run(configuration, two_calls).credential.id == 7
