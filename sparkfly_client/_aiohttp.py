@@ -74,7 +74,10 @@ class AiohttpTransport:
             config = self.configuration
             connector = aiohttp.TCPConnector(limit=config.connection_pool_maxsize, ssl=_ssl_setting(config))
             self._session = aiohttp.ClientSession(
-                connector=connector, auto_decompress=False, skip_auto_headers=_SKIP_AUTO_HEADERS
+                connector=connector,
+                auto_decompress=False,
+                skip_auto_headers=_SKIP_AUTO_HEADERS,
+                middlewares=(_no_resend,),
             )
         return self._session
 
@@ -85,24 +88,24 @@ class AiohttpTransport:
             session = self._session_for_this_loop()
         except OSError as exc:  # ssl.SSLError included: a certificate file that cannot be used
             return tls_setup_error(config, exc)
-        headers = dict(step.headers)
-        headers.setdefault("Accept-Encoding", "identity")
         started = time.monotonic()
         extra: Dict[str, Any] = {}
-        if self._own and config.proxy:
-            extra["proxy"] = config.proxy
-            extra["proxy_headers"] = proxy_headers(config.proxy, config.proxy_headers)
-        if self._own and config.tls_server_name:
-            extra["server_hostname"] = config.tls_server_name
+        if self._own:
+            if config.proxy:
+                extra["proxy"] = config.proxy
+                extra["proxy_headers"] = proxy_headers(config.proxy, config.proxy_headers)
+            if config.tls_server_name:
+                extra["server_hostname"] = config.tls_server_name
+        else:  # a session of the caller's: its own middlewares give way to the one that stops resends
+            extra["middlewares"] = (_no_resend,)
         try:
             response = await session.request(
                 step.method,
                 step.url,
                 data=step.body,
-                headers=headers,
+                headers=step.headers,
                 timeout=self._timeouts.get(step.timeouts) or self._timeout(step.timeouts),
                 allow_redirects=False,
-                middlewares=(_no_resend,),
                 **extra,
             )
         except (asyncio.TimeoutError, aiohttp.ClientError, _NotReplayed) as exc:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import functools
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Dict, Generic, Mapping, Optional, Tuple, TypeVar, Union
@@ -84,14 +85,27 @@ class Timeouts:
         return cls(total=_seconds(value, "timeout"))
 
     def within(self, remaining: Optional[float]) -> Timeouts:
-        """These limits, none longer than ``remaining`` seconds (what is left of the call's deadline)."""
+        """These limits, none longer than ``remaining`` seconds (what is left of the call's deadline).
+
+        Beyond 10 s what is left counts in whole seconds, rounded down: the limits of most calls are
+        then the same object from call to call, which the drivers turn into their own timeout once."""
         if remaining is None:
             return self
+        if remaining >= 10.0:
+            return _within_whole_seconds(self, math.floor(remaining))
+        return self._capped(remaining)
+
+    def _capped(self, remaining: float) -> Timeouts:
         return Timeouts(
             connect=remaining if self.connect is None else min(self.connect, remaining),
             read=remaining if self.read is None else min(self.read, remaining),
             total=remaining if self.total is None else min(self.total, remaining),
         )
+
+
+@functools.lru_cache(maxsize=256)
+def _within_whole_seconds(limits: Timeouts, remaining: int) -> Timeouts:
+    return limits._capped(float(remaining))
 
 
 def _seconds(value: Any, what: str) -> Optional[float]:
@@ -176,6 +190,7 @@ class RequestBuilder:
         self.default_headers: Dict[str, str] = {}
         self.cookie: Optional[str] = None
         self._common: Tuple[Any, Dict[str, str], frozenset[str]] = (None, {}, frozenset())
+        self._checked_credential: Optional[Tuple[str, str]] = None
         self._timeouts: _Derived[TimeoutArg, Timeouts] = _Derived(Timeouts.from_value)
         self._policy: _Derived[Union[int, RetryPolicy, None], RetryPolicy] = _Derived(RetryPolicy.from_value)
         self._deadline: _Derived[Optional[float], Optional[float]] = _Derived(lambda value: _seconds(value, "deadline"))
@@ -235,7 +250,8 @@ class RequestBuilder:
         key = (self.configuration.user_agent, self.cookie, tuple(self.default_headers.items()))
         built_for, headers, present = self._common
         if key != built_for:
-            headers = {"User-Agent": self.configuration.user_agent}
+            # Compressed answers are not asked for (nor unpacked if sent anyway): a body's size is what was sent.
+            headers = {"User-Agent": self.configuration.user_agent, "Accept-Encoding": "identity"}
             for name, value in self.default_headers.items():
                 _drop(headers, name)
                 headers[name] = value
@@ -274,7 +290,9 @@ class RequestBuilder:
                 return SPARKFLY_TOKEN.lower() not in present
             if pair is not None:
                 if pair[0].lower() not in present:
-                    check_header(*pair)
+                    if pair != self._checked_credential:  # checked once per value, not once per call
+                        check_header(*pair)
+                        self._checked_credential = pair
                     headers[pair[0]] = pair[1]
                 return False
         if any(header.lower() in present for header in _SCHEME_HEADERS):
