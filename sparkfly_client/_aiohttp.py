@@ -18,7 +18,7 @@ from sparkfly_client.exceptions import (
     ResponseTooLargeError,
     tls_setup_error,
 )
-from sparkfly_client.rest import proxy_headers
+from sparkfly_client.rest import connection_settings, proxy_headers
 
 if TYPE_CHECKING:
     from sparkfly_client._request import Timeouts
@@ -59,10 +59,11 @@ class AiohttpTransport:
         self._session = session
         self._own = session is None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._settings: Any = None
         # aiohttp's timeout of each limits seen: building one costs more than the rest of send's own work
         self._timeouts: Dict[Timeouts, aiohttp.ClientTimeout] = {}
 
-    def _session_for_this_loop(self) -> aiohttp.ClientSession:
+    async def _session_for_this_loop(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
         if self._loop is None:
             self._loop = loop
@@ -70,8 +71,12 @@ class AiohttpTransport:
             raise RuntimeError(
                 "this AsyncApiClient belongs to another event loop; create one AsyncApiClient per event loop"
             )
+        if self._own and self._session is not None and connection_settings(self.configuration) != self._settings:
+            await self._session.close()  # TLS, proxy or pool settings changed: they apply from this call on
+            self._session = None
         if self._session is None or (self._own and self._session.closed):
             config = self.configuration
+            self._settings = connection_settings(config)
             connector = aiohttp.TCPConnector(limit=config.connection_pool_maxsize, ssl=_ssl_setting(config))
             self._session = aiohttp.ClientSession(
                 connector=connector,
@@ -85,7 +90,7 @@ class AiohttpTransport:
         """One exchange. A failure comes back as a typed error (not raised)."""
         config = self.configuration
         try:
-            session = self._session_for_this_loop()
+            session = await self._session_for_this_loop()
         except OSError as exc:  # ssl.SSLError included: a certificate file that cannot be used
             return tls_setup_error(config, exc)
         started = time.monotonic()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, List, Mapping, Optional, Tuple, Type, TypeVar
+from typing import Any, Generic, Iterator, List, Mapping, Optional, Tuple, Type, TypeVar, get_args
 from urllib.parse import quote
 
 from pydantic import BaseModel, ValidationError
@@ -218,11 +218,35 @@ class Endpoint(Generic[T]):
                 return spec.model.model_validate(value)
             except ValidationError as exc:
                 problem = summarise_validation_error(exc)
-                raise ApiValueError(f"Invalid value for parameter '{spec.name}': {problem}") from None
+                hint = _wrapper_hint(spec.model, value)
+                raise ApiValueError(f"Invalid value for parameter '{spec.name}': {problem}{hint}") from None
+        wrapped = next((f for f in _nested_models(spec.model) if isinstance(value, f[1])), None)
+        hint = f"; wrap it: {spec.model.__name__}({wrapped[0]}=...)" if wrapped else ""
         raise ApiTypeError(
             f"Invalid type for parameter '{spec.name}': expected {spec.model.__name__} or dict, "
-            f"got {type(value).__name__}"
+            f"got {type(value).__name__}{hint}"
         )
+
+
+def _nested_models(model: Type[BaseModel]) -> Iterator[Tuple[str, Type[BaseModel]]]:
+    """The fields of ``model`` that hold another model (``Optional`` or not), with that model."""
+    for name, info in model.model_fields.items():
+        for candidate in (info.annotation, *get_args(info.annotation)):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                yield name, candidate
+
+
+def _wrapper_hint(model: Type[BaseModel], value: Mapping[str, Any]) -> str:
+    """When a dict holds the fields of a model nested in ``model`` (a flat dict where the wrapper is
+    expected), say how to wrap it."""
+    for name, nested in _nested_models(model):
+        known = set(nested.model_fields) | {f.alias for f in nested.model_fields.values() if f.alias}
+        if value and set(value) <= known and not set(value) <= set(model.model_fields):
+            return (
+                f". These are the fields of {nested.__name__}: wrap them as {{'{name}': {{...}}}}, "
+                f"or pass {model.__name__}({name}={nested.__name__}(...))"
+            )
+    return ""
 
 
 def summarise_validation_error(exc: ValidationError) -> str:

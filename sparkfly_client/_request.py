@@ -321,7 +321,7 @@ def _unexpected_keywords(endpoint: Endpoint[Any], args: Mapping[str, Any], optio
     known = [*args, *sorted(OPTION_NAMES)]
     problems = []
     for name in sorted(set(options) - OPTION_NAMES):
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.7)
         problems.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
     return ApiTypeError(
         f"{endpoint.operation_id}() got unexpected keyword argument(s): {', '.join(problems)}; "

@@ -134,8 +134,11 @@ class Configuration:
 
     @classmethod
     def get_default(cls) -> Configuration:
-        """The configuration clients created without one use (a fresh default if none was set)."""
-        return cls._default if cls._default is not None else cls()
+        """The configuration clients created without one use: the one given to :meth:`set_default`, else
+        one made on first use and kept, so changes to it reach later clients (as in generated clients)."""
+        if cls._default is None:
+            cls._default = cls()
+        return cls._default
 
     @classmethod
     def get_default_copy(cls) -> Configuration:

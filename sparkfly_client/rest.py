@@ -137,14 +137,14 @@ class RESTClientObject:
             self._pid = pid
             self._pools.clear()
             self.pool_manager.clear()  # closes this process's copies of the sockets; the parent's stay open
-        if self._own and _connection_settings(self.configuration) != self._settings:
+        if self._own and connection_settings(self.configuration) != self._settings:
             self._pools.clear()
             self.pool_manager.clear()
             self.pool_manager = self._new_manager()
 
     def _new_manager(self) -> urllib3.PoolManager:
         configuration = self.configuration
-        self._settings = _connection_settings(configuration)
+        self._settings = connection_settings(configuration)
         pool_args: Dict[str, Any] = {
             "maxsize": configuration.connection_pool_maxsize,
             "retries": False,  # the call plan decides retries: it knows what is safe to repeat
@@ -183,7 +183,8 @@ def discard(response: RESTResponse, drain: bool = True) -> None:
         response.release_conn()
 
 
-def _connection_settings(configuration: Any) -> Tuple[Any, ...]:
+def connection_settings(configuration: Any) -> Tuple[Any, ...]:
+    """What the pools are built from: when any of it changes, both drivers build theirs again."""
     c = configuration
     headers = tuple(sorted((c.proxy_headers or {}).items()))
     return (c.verify_ssl, c.ssl_ca_cert, c.cert_file, c.key_file, c.tls_server_name, c.proxy, headers,

@@ -9,16 +9,20 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from drivers import DRIVERS, Driver  # noqa: E402
-from scripted_server import ScriptedServer  # noqa: E402
+from scripted_server import Reply, ScriptedServer  # noqa: E402
 
 import sparkfly_client  # noqa: E402
 
 TOKEN = "tok-3f9a-SECRET-token-value"
 
 
+#: What the scripted server answers when no reply is queued: a credential, as a successful call would get.
+DEFAULT_CREDENTIAL = {"credential": {"id": 56, "identifier": "3345"}, "errors": {}}
+
+
 @pytest.fixture
 def server() -> Iterator[ScriptedServer]:
-    with ScriptedServer() as running:
+    with ScriptedServer(Reply(200, DEFAULT_CREDENTIAL)) as running:
         yield running
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 from conftest import TOKEN
@@ -178,3 +179,30 @@ def test_token_never_in_repr_messages_or_logs(
     assert "GET " + server.url + "/v1.0/credentials/1 -> 200" in logged
     assert TOKEN not in logged
     configuration.debug = False
+
+
+def test_a_flat_dict_where_the_wrapper_is_expected_says_which_wrapper(server: ScriptedServer, api: Any) -> None:
+    with pytest.raises(ApiValueError) as caught:
+        api.create_credential({"member_id": 56, "offer_id": 56, "channel_id": 56})
+    assert "wrap them as {'credential': {...}}" in str(caught.value)
+    assert "CredentialInputRequest(credential=CredentialInput(...))" in str(caught.value)
+    with pytest.raises(ApiTypeError, match=r"wrap it: CredentialInputRequest\(credential=...\)"):
+        api.create_credential(sparkfly_client.CredentialInput(member_id=56))
+    assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("call", "suggestion"),
+    [
+        (lambda api: api.get_credentials(memberid=56), "did you mean 'member_id'?"),
+        (lambda api: api.get_credential(56, _retry=1), "did you mean '_retries'?"),
+        (lambda api: api.get_credentials(identifer="5600"), "did you mean 'identifier'?"),
+    ],
+)
+def test_a_wrong_keyword_is_one_typed_error_with_a_suggestion(
+    server: ScriptedServer, api: Any, call: Any, suggestion: str
+) -> None:
+    with pytest.raises(ApiTypeError) as caught:
+        call(api)
+    assert suggestion in str(caught.value) and isinstance(caught.value, TypeError)
+    assert server.requests == []

@@ -70,7 +70,6 @@ def test_the_entry_with_voided_at_null_is_the_active_one() -> None:
 def test_none_when_every_entry_is_voided_or_there_are_none() -> None:
     assert choose_active([entry(1, voided_at="2024-01-01T00:00:00Z")]) is None
     assert choose_active([]) is None
-    assert choose_active([CredentialResponse.model_validate({"errors": {}})]) is None
 
 
 def test_several_active_the_most_recently_updated_wins_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:

@@ -9,7 +9,9 @@ import pytest
 from pydantic import ValidationError
 from scripted_server import Reply, ScriptedServer
 
+import sparkfly_client
 from sparkfly_client import (
+    Credential,
     CredentialEligibilityResponse,
     CredentialInput,
     CredentialInputRequest,
@@ -98,10 +100,10 @@ def test_annotations_object_or_string(annotations: object) -> None:
     assert result.credential.annotations == annotations
 
 
-def test_every_field_accepts_null() -> None:
-    nulls = {name: None for name in CredentialResponse.model_fields["credential"].annotation.__args__[0].model_fields}
-    result = CredentialResponse.from_json(json.dumps({"credential": nulls, "errors": None}))
-    assert all(getattr(result.credential, name) is None for name in nulls)
+def test_every_field_but_the_id_accepts_null() -> None:
+    nulls = {name: None for name in Credential.model_fields if name != "id"}
+    result = CredentialResponse.from_json(json.dumps({"credential": {"id": 56, **nulls}, "errors": None}))
+    assert result is not None and all(getattr(result.credential, name) is None for name in nulls)
     listing = CredentialList.from_json(
         json.dumps({"page": None, "per_page": None, "total_entries": None, "total_pages": None, "credentials": None})
     )
@@ -122,16 +124,21 @@ def test_every_field_accepts_null() -> None:
     ],
 )
 def test_timestamps_decode_to_aware_datetimes(text: str, expected: datetime) -> None:
-    credential = CredentialResponse.from_json(json.dumps({"credential": {"created_at": text}})).credential
+    credential = CredentialResponse.from_json(json.dumps({"credential": {"id": 56, "created_at": text}})).credential
     assert credential.created_at.tzinfo is not None
     assert credential.created_at == expected
 
 
 def test_timestamps_encode_back_to_iso_8601() -> None:
     credential = CredentialResponse.from_json(
-        '{"credential": {"created_at": "Mon, 16 Sep 2013 18:41:13 GMT", "updated_at": "2013-09-16T20:41:13+02:00"}}'
+        '{"credential": {"id": 56, "created_at": "Mon, 16 Sep 2013 18:41:13 GMT",'
+        ' "updated_at": "2013-09-16T20:41:13+02:00"}}'
     ).credential
-    assert credential.to_dict() == {"created_at": "2013-09-16T18:41:13Z", "updated_at": "2013-09-16T20:41:13+02:00"}
+    assert credential.to_dict() == {
+        "id": 56,
+        "created_at": "2013-09-16T18:41:13Z",
+        "updated_at": "2013-09-16T20:41:13+02:00",
+    }
 
 
 def test_unparseable_timestamp_is_a_validation_error() -> None:
@@ -155,3 +162,14 @@ def test_generated_style_helpers_round_trip() -> None:
     assert "'identifier': '3345'" in original.to_str()
     assert CredentialResponse.from_dict(None) is None
     assert CredentialResponse.from_json("null") is None
+
+
+def test_a_success_without_a_credential_or_its_id_is_a_decode_error(server: ScriptedServer) -> None:
+    server.push(Reply(200, {"errors": {}}), Reply(201, {"credential": {"identifier": "3345"}}))
+    config = sparkfly_client.Configuration(host=server.url, api_key={"X-Auth-Token": "token-value"}, retries=0)
+    with sparkfly_client.ApiClient(config) as client:
+        api = CredentialsApi(client)
+        with pytest.raises(sparkfly_client.ResponseDecodeError, match="credential: Field required"):
+            api.get_credential(56)
+        with pytest.raises(sparkfly_client.ResponseDecodeError, match="credential.id: Field required"):
+            api.redeem_credential(56)

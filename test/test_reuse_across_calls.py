@@ -4,6 +4,7 @@ follows every change the user makes between calls."""
 from __future__ import annotations
 
 import pytest
+from drivers import Driver
 from scripted_server import Reply, ScriptedServer
 
 import sparkfly_client
@@ -105,3 +106,33 @@ def test_string_path_parameters_are_still_percent_encoded() -> None:
         "put_thing", "PUT", "/things/{thing_id}", None, path_params=(PathParam("thing_id", NonEmptyStr),)
     )
     assert endpoint.render_path({"thing_id": "a/b c"}) == "/things/a%2Fb%20c"
+
+
+def test_auth_identity_set_after_the_client_was_made_is_used(server: ScriptedServer, driver: Driver) -> None:
+    server.responder = lambda seen: Reply(204, headers={"X-Auth-Token": "fetched-1"}) if seen.path == "/auth" else None
+    config = sparkfly_client.Configuration(host=server.url, retries=0)
+    with driver.client(config) as client:
+        api = driver.credentials(client)
+        with pytest.raises(sparkfly_client.ApiValueError, match="auth_identity and auth_key"):
+            api.get_credential(56)
+        config.auth_identity, config.auth_key = "acct", "key-1"
+        api.get_credential(56)
+        assert [r.path for r in server.requests] == ["/auth", "/v1.0/credentials/56"]
+        assert server.last.header("X-Auth-Token") == "fetched-1"
+        config.auth_key = "key-2"  # another key: the token it got is not reused
+        api.get_credential(56)
+        assert [r.path for r in server.requests][-2:] == ["/auth", "/v1.0/credentials/56"]
+
+
+def test_the_default_configuration_is_kept_and_shared_as_in_generated_clients() -> None:
+    try:
+        sparkfly_client.Configuration.set_default(None)
+        default = sparkfly_client.Configuration.get_default()
+        default.host = "http://sparkfly.test"
+        assert sparkfly_client.Configuration.get_default() is default
+        assert sparkfly_client.ApiClient().configuration.host == "http://sparkfly.test"
+        mine = sparkfly_client.Configuration(host="http://other.test")
+        sparkfly_client.Configuration.set_default(mine)
+        assert sparkfly_client.ApiClient().configuration is mine
+    finally:
+        sparkfly_client.Configuration.set_default(None)

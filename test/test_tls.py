@@ -119,3 +119,15 @@ def test_client_certificate_from_cert_file_and_key_file(ca: trustme.CA, ca_file:
         answer = get_credential(server, ssl_ca_cert=ca_file, cert_file=str(cert_file), key_file=str(key_file))
         assert answer.credential.id == 56
     assert len(server.requests) == 1
+
+
+def test_tls_settings_changed_after_the_client_was_made_apply_from_the_next_call(
+    tls_server: ScriptedServer, ca_file: str
+) -> None:
+    config = sparkfly_client.Configuration(host=tls_server.url, api_key={"X-Auth-Token": TOKEN}, retries=0)
+    with CURRENT.client(config) as client:
+        api = CURRENT.credentials(client)
+        with pytest.raises(ApiConnectionError, match="TLS failure"):
+            api.get_credential(56)
+        config.ssl_ca_cert = ca_file
+        assert api.get_credential(56).credential.id == 56

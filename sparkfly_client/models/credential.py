@@ -17,7 +17,8 @@ class Credential(SparkflyModel):
     and reachable as an attribute.
     """
 
-    id: Optional[int] = None
+    #: always present: a credential without an id is not one (see CredentialResponse).
+    id: int
     account_id: Optional[int] = None
     redeeming_account_id: Optional[int] = None
     created_at: Optional[Timestamp] = None

@@ -9,7 +9,12 @@ __all__ = ["CredentialResponse"]
 
 
 class CredentialResponse(SparkflyModel):
-    """A credential as the API returns it, with any per-field ``errors``."""
+    """A credential as the API returns it, with any per-field ``errors``.
 
-    credential: Optional[Credential] = None
+    A successful answer always carries the credential, with its ``id``: typed code can write
+    ``response.credential.id`` with no ``None`` check. An answer without them is not a credential, and
+    the call raises ``ResponseDecodeError`` instead of returning it.
+    """
+
+    credential: Credential
     errors: Optional[Dict[str, Any]] = None
