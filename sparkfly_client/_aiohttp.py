@@ -1,4 +1,4 @@
-"""The aiohttp transport: one session per client, sends one exchange, reads its answer, maps failures
+"""The aiohttp transport: one session per client, sends one exchange, reads its response, maps failures
 to typed errors. Imported only by :class:`~sparkfly_client.async_api_client.AsyncApiClient`."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, Optional, Unio
 
 import aiohttp
 
-from sparkfly_client._plan import Reply, Send
+from sparkfly_client._plan import Response, Send
 from sparkfly_client.exceptions import (
     ApiConnectionError,
     ApiTimeoutError,
@@ -86,7 +86,7 @@ class AiohttpTransport:
             )
         return self._session
 
-    async def send(self, step: Send) -> Union[Reply, ApiTransportError]:
+    async def send(self, step: Send) -> Union[Response, ApiTransportError]:
         """One exchange. A failure comes back as a typed error (not raised)."""
         config = self.configuration
         try:
@@ -116,7 +116,7 @@ class AiohttpTransport:
         except (asyncio.TimeoutError, aiohttp.ClientError, _NotReplayed) as exc:
             return _transport_error(exc, started, reading=False)
         if not step.preload:
-            return Reply(response.status, response.reason, response.headers, b"", response)
+            return Response(response.status, response.reason, response.headers, b"", response)
         try:
             body = await _read(response, step)
         except ApiTransportError as exc:
@@ -129,7 +129,7 @@ class AiohttpTransport:
             response.close()
             raise
         response.release()
-        return Reply(response.status, response.reason, response.headers, body, None)
+        return Response(response.status, response.reason, response.headers, body, None)
 
     def _timeout(self, limits: Timeouts) -> aiohttp.ClientTimeout:
         if len(self._timeouts) >= _TIMEOUTS_KEPT:  # limits cut to a deadline's remainder differ call by call
@@ -144,7 +144,7 @@ class AiohttpTransport:
 
 
 async def discard(response: aiohttp.ClientResponse) -> None:
-    """Finish with an answer that will not be used: read what is left so the connection can be reused."""
+    """Finish with a response that will not be used: read what is left so the connection can be reused."""
     try:
         await response.read()
     except (asyncio.TimeoutError, aiohttp.ClientError):
@@ -173,7 +173,7 @@ async def _read(response: aiohttp.ClientResponse, step: Send) -> bytes:
 
 def _too_large(step: Send, size: int) -> ResponseTooLargeError:
     return ResponseTooLargeError(
-        f"the answer's body ({size} bytes or more) exceeds max_response_bytes ({step.max_body})",
+        f"the response's body ({size} bytes or more) exceeds max_response_bytes ({step.max_body})",
         request_sent=True,
         retryable=False,
     )
@@ -204,5 +204,5 @@ def _transport_error(exc: BaseException, started: float, *, reading: bool) -> Ap
         return ApiTimeoutError(f"timed out ({detail})", elapsed=elapsed, request_sent=False)
     if isinstance(cause, asyncio.TimeoutError):  # ServerTimeoutError included: a read ran out of time
         return ApiTimeoutError(f"timed out ({detail})", elapsed=elapsed, request_sent=True)
-    what = "connection failed while reading the answer" if reading else "connection failed"
+    what = "connection failed while reading the response" if reading else "connection failed"
     return ApiConnectionError(f"{what} ({detail})", elapsed=elapsed, request_sent=True)

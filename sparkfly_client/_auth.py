@@ -1,7 +1,7 @@
 """Credentials per security scheme, and the one auth flow both drivers use for the ``/auth`` token.
 
 No I/O: :class:`AuthFlow` decides when a token is needed, which renewal a caller may share, and
-what an ``/auth`` answer means. The drivers only hold the lock around a renewal and run its plan.
+what an ``/auth`` response means. The drivers only hold the lock around a renewal and run its plan.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sparkfly_client.exceptions import ApiTimeoutError, ApiValueError, OpenApiEx
 from sparkfly_client.models.bad_request_object import BadRequestObject
 
 if TYPE_CHECKING:
-    from sparkfly_client._plan import Reply, Step
+    from sparkfly_client._plan import Response, Step
     from sparkfly_client.configuration import Configuration
 
 __all__ = ["SPARKFLY_TOKEN", "SECRET_API_KEY", "JWT", "SECRET_HEADERS", "AuthFlow", "Authenticate", "scheme_header"]
@@ -24,7 +24,7 @@ SECRET_API_KEY = "SecretApiKey"
 JWT = "JWT"
 
 #: The token request: the published spec says ``POST /auth``, the seed and older servers ``GET /auth``.
-#: The flow starts with GET and moves to POST for good when a server answers 404 or 405 to it.
+#: The flow starts with GET and moves to POST for good when a server responds 404 or 405 to it.
 AUTHENTICATE_GET: Endpoint[None] = Endpoint("authenticate", "GET", "/auth", None, error_model=BadRequestObject)
 AUTHENTICATE_POST: Endpoint[None] = Endpoint(
     "authenticate", "POST", "/auth", None, error_model=BadRequestObject, idempotent=True
@@ -49,7 +49,7 @@ SECRET_HEADERS = frozenset(
 class Authenticate:
     """Step: the call needs a fresh token. ``stale`` is the one found wanting (``None``: none yet).
 
-    A driver answers it by taking its renewal lock (waiting at most :meth:`lock_wait`), asking
+    A driver meets it by taking its renewal lock (waiting at most :meth:`lock_wait`), asking
     :meth:`settled` whether a renewal that finished meanwhile already decided, and otherwise running
     :meth:`renewal` as a plan; it sends back the token."""
 
@@ -90,7 +90,7 @@ class AuthFlow:
         self,
         configuration: Configuration,
         build_fetch: Callable[[Endpoint[None], Dict[str, str]], Any],
-        plan: Callable[[Any, Optional[float]], Generator[Step, Any, Tuple[Reply, int]]],
+        plan: Callable[[Any, Optional[float]], Generator[Step, Any, Tuple[Response, int]]],
         clock: Callable[[], float],
     ) -> None:
         self.configuration = configuration
@@ -119,7 +119,7 @@ class AuthFlow:
         return Authenticate(self, stale, self._finished, deadline_at)
 
     def settled(self, step: Authenticate) -> Optional[str]:
-        """Under the lock: the token if another caller's renewal already answered this need (its failure
+        """Under the lock: the token if another caller's renewal already met this need (its failure
         is raised again), ``None`` when this caller must renew."""
         if self._finished != step.ticket:
             if self._failure is not None:
@@ -136,11 +136,11 @@ class AuthFlow:
         deadline), recording its outcome for the callers waiting on it."""
         account = self._account()
         try:
-            reply, attempts = yield from self._plan(self._fetch_request(), step.deadline_at)
-            if reply.status in _WRONG_METHOD and self._endpoint is AUTHENTICATE_GET:
+            response, attempts = yield from self._plan(self._fetch_request(), step.deadline_at)
+            if response.status in _WRONG_METHOD and self._endpoint is AUTHENTICATE_GET:
                 self._endpoint = AUTHENTICATE_POST
-                reply, attempts = yield from self._plan(self._fetch_request(), step.deadline_at)
-            token = self._accept(reply, attempts)
+                response, attempts = yield from self._plan(self._fetch_request(), step.deadline_at)
+            token = self._accept(response, attempts)
         except OpenApiException as exc:
             self._failure = exc
             self._finished += 1
@@ -159,14 +159,14 @@ class AuthFlow:
             headers["X-Auth-Scope"] = config.auth_scope
         return self._build_fetch(self._endpoint, headers)
 
-    def _accept(self, reply: Reply, attempts: int) -> str:
-        token = reply.header(SPARKFLY_TOKEN)
-        if 200 <= reply.status < 300 and token:
+    def _accept(self, response: Response, attempts: int) -> str:
+        token = response.header(SPARKFLY_TOKEN)
+        if 200 <= response.status < 300 and token:
             return token
         from sparkfly_client._decode import error_for
 
-        note = None if reply.status >= 300 else f"{self._endpoint.method} /auth answered without an X-Auth-Token"
-        raise error_for(reply.request, reply, attempts, note=note)
+        note = None if response.status >= 300 else f"{self._endpoint.method} /auth responded without an X-Auth-Token"
+        raise error_for(response.request, response, attempts, note=note)
 
 
 def scheme_header(configuration: Configuration, scheme: str) -> Optional[Tuple[str, str]]:

@@ -8,7 +8,7 @@ from sparkfly_client._auth import AuthFlow
 from sparkfly_client._decode import decode
 from sparkfly_client._endpoint import Endpoint
 from sparkfly_client._operations import DATA, UNREAD
-from sparkfly_client._plan import Clock, Reply, Step, plan_call
+from sparkfly_client._plan import Clock, Response, Step, plan_call
 from sparkfly_client._request import Call, PreparedRequest, RequestBuilder, check_header
 from sparkfly_client.configuration import Configuration
 
@@ -68,10 +68,10 @@ class ClientBase:
     # --- the plan of a call -------------------------------------------------------------------
 
     def _plan(self, call: Call[Any], result: str) -> Generator[Step, Any, Any]:
-        """Build the request (raising before anything is sent), run the call plan, decode the answer."""
+        """Build the request (raising before anything is sent), run the call plan, decode the response."""
         request = self._builder.build(call)
         config = self.configuration
-        reply, attempts = yield from plan_call(
+        response, attempts = yield from plan_call(
             request,
             preload=result != UNREAD,
             max_body=config.max_response_bytes,
@@ -80,16 +80,16 @@ class ClientBase:
             clock=self._clock,
         )
         if result == UNREAD:
-            return reply.raw
-        response = decode(reply, attempts, config.max_retry_wait)
-        return response.data if result == DATA else response
+            return response.raw
+        decoded = decode(response, attempts, config.max_retry_wait)
+        return decoded.data if result == DATA else decoded
 
     def _auth_request(self, endpoint: Endpoint[None], headers: Dict[str, str]) -> PreparedRequest:
         return self._builder.build(Call(endpoint, {}, {"_headers": headers}))
 
     def _auth_plan(
         self, request: PreparedRequest, deadline_at: Optional[float]
-    ) -> Generator[Step, Any, Tuple[Reply, int]]:
+    ) -> Generator[Step, Any, Tuple[Response, int]]:
         config = self.configuration
         return plan_call(
             request,

@@ -1,4 +1,4 @@
-"""Decoding: a final reply into the declared model, or into the typed exception for its status. No I/O."""
+"""Decoding: a final response into the declared model, or into the typed exception for its status. No I/O."""
 
 from __future__ import annotations
 
@@ -12,70 +12,70 @@ from sparkfly_client.api_response import ApiResponse
 from sparkfly_client.exceptions import ApiException, Redactor, ResponseDecodeError
 
 if TYPE_CHECKING:
-    from sparkfly_client._plan import Reply
+    from sparkfly_client._plan import Response
     from sparkfly_client._request import PreparedRequest
 
 __all__ = ["decode", "error_for"]
 
 
-def decode(reply: Reply, attempts: int, max_retry_wait: float) -> ApiResponse[Any]:
-    """The answer as ``ApiResponse`` of the declared model, or the typed exception for its status."""
-    status = reply.status
-    request = reply.request
+def decode(response: Response, attempts: int, max_retry_wait: float) -> ApiResponse[Any]:
+    """The response as ``ApiResponse`` of the declared model, or the typed exception for its status."""
+    status = response.status
+    request = response.request
     if 200 <= status < 300:
         returns = request.endpoint.returns
-        raw = reply.body
+        raw = response.body
         if returns is None or status == 204:
-            return ApiResponse(status, reply.headers, None, raw)
+            return ApiResponse(status, response.headers, None, raw)
         try:
             data = cast(Type[BaseModel], returns).model_validate_json(raw)
         except (ValidationError, ValueError) as exc:
             problem = summarise_validation_error(exc) if isinstance(exc, ValidationError) else str(exc)
             why = f"The body is not a valid {returns.__name__}: {problem}"
-            raise error_for(request, reply, attempts, note=why, error_class=ResponseDecodeError) from None
-        return ApiResponse(status, reply.headers, data, raw)
-    requested = server_requested_delay(status, reply.headers)
+            raise error_for(request, response, attempts, note=why, error_class=ResponseDecodeError) from None
+        return ApiResponse(status, response.headers, data, raw)
+    requested = server_requested_delay(status, response.headers)
     note: Optional[str] = None
     if requested is not None and requested > max_retry_wait:
         note = f"The server asked to retry after {requested:.0f}s; max_retry_wait is {max_retry_wait:.0f}s."
-    raise error_for(request, reply, attempts, note=note)
+    raise error_for(request, response, attempts, note=note)
 
 
 def error_for(
     request: PreparedRequest,
-    reply: Reply,
+    response: Response,
     attempts: int,
     *,
     note: Optional[str] = None,
     error_class: Optional[Type[ApiException]] = None,
 ) -> ApiException:
-    """The exception for an answer the call does not succeed on. The body is redacted before it is
+    """The exception for a response the call does not succeed on. The body is redacted before it is
     decoded, so neither the kept text nor the decoded model holds a credential the server echoed."""
-    secrets = request.secrets(reply.token)
-    body = Redactor(secrets)(reply.body.decode("utf-8", "replace"))
-    status = reply.status
+    secrets = request.secrets(response.token)
+    body = Redactor(secrets)(response.body.decode("utf-8", "replace"))
+    status = response.status
     data = None
     if error_class is None:
         error_class = ApiException.for_status(status)
         data = _error_model(request.endpoint.error_model_for(status), body)
     if 300 <= status < 400 and note is None:
-        location = reply.header("Location")
+        location = response.header("Location")
         note = (
             f"The server redirected to {location!r}; redirects are not followed, so that credentials never go to "
             "another URL: point Configuration.host at the right address."
         )
     return error_class(
         status,
-        reply.reason,
+        response.reason,
         body=body,
         data=data,
-        headers=reply.headers,
+        headers=response.headers,
         method=request.method,
         url=request.shown_url,
         attempts=attempts,
         note=note,
         server_message=_server_message(data, body),
-        retry_after=server_requested_delay(status, reply.headers),
+        retry_after=server_requested_delay(status, response.headers),
         redact=secrets,
     )
 

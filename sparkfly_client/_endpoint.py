@@ -146,10 +146,10 @@ class BodyParam:
 
 @dataclass(frozen=True)
 class Endpoint(Generic[T]):
-    """One operation: method, path template, parameters, and what each answer decodes into.
+    """One operation: method, path template, parameters, and what each response decodes into.
 
-    ``returns`` is the model of every 2xx answer; ``error_model`` (or ``error_models`` by status)
-    is what the body of an error answer is decoded into for the exception's ``.data``.
+    ``returns`` is the model of every 2xx response; ``error_model`` (or ``error_models`` by status)
+    is what the body of an error response is decoded into for the exception's ``.data``.
     ``auth`` lists the schemes the operation accepts, any one of which is enough, in order of preference.
     """
 
@@ -163,7 +163,7 @@ class Endpoint(Generic[T]):
     error_model: Optional[Type[BaseModel]] = None
     error_models: Mapping[int, Type[BaseModel]] = field(default_factory=dict)
     auth: Tuple[str, ...] = ()
-    #: the media types the operation answers with, sent as ``Accept``.
+    #: the media types the operation responds with, sent as ``Accept``.
     accept: str = "application/json"
     # Whether sending the request twice has the effect of sending it once; decides what may be retried.
     idempotent: Optional[bool] = None

@@ -40,7 +40,7 @@ class PageWalk:
         return None if self.finished else self.page
 
     def accept(self, result: CredentialList) -> List[CredentialResponse]:
-        """Take the answer for :meth:`next_page`'s page; returns the credentials to hand out from it."""
+        """Take the response for :meth:`next_page`'s page; returns the credentials to hand out from it."""
         items = result.credentials or []
         fingerprint = tuple(item.credential.id if item.credential else None for item in items)
         if not items or fingerprint in self._fingerprints:

@@ -2,13 +2,13 @@
 
 :func:`plan_call` is a generator. It yields what the driver must do next and receives the outcome:
 
-- :class:`Send` -> the driver sends the exchange and sends back a :class:`Reply`, or the
+- :class:`Send` -> the driver sends the exchange and sends back a :class:`Response`, or the
   :class:`ApiTransportError` it ran into (as a value, not raised);
 - :class:`Wait` -> the driver sleeps that long and sends back ``None``;
 - :class:`Discard` -> the driver releases an unread response it will not use, sends back ``None``;
 - :class:`~sparkfly_client._auth.Authenticate` -> the driver obtains a token (see there), sends it back.
 
-It returns the final reply and the number of attempts, or raises the typed error. It decides the
+It returns the final response and the number of attempts, or raises the typed error. It decides the
 retries (which failure, how long to wait, never resending what is unsafe to resend), the token
 renewal (renew once, then replay once), the deadline over every attempt and wait, and what is logged.
 """
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from sparkfly_client._auth import AuthFlow
     from sparkfly_client._request import PreparedRequest, Timeouts
 
-__all__ = ["Send", "Wait", "Discard", "Reply", "Step", "Clock", "plan_call"]
+__all__ = ["Send", "Wait", "Discard", "Response", "Step", "Clock", "plan_call"]
 
 logger = logging.getLogger("sparkfly_client")
 
@@ -94,8 +94,8 @@ class Discard:
 Step = Union[Send, Wait, Discard, Authenticate]
 
 
-class Reply:
-    """What the server answered: status, reason, headers (case-insensitive lookups through
+class Response:
+    """What the server responded: status, reason, headers (case-insensitive lookups through
     :meth:`header`), and the body bytes (preloaded) or the driver's unread response (``raw``)."""
 
     __slots__ = ("status", "reason", "headers", "body", "raw", "request", "token")
@@ -126,7 +126,7 @@ def plan_call(
     auth: Optional[AuthFlow],
     clock: Clock,
     deadline_at: Optional[float] = None,
-) -> Generator[Step, Any, Tuple[Reply, int]]:
+) -> Generator[Step, Any, Tuple[Response, int]]:
     """The plan of one call; see the module's description. ``deadline_at`` (monotonic seconds) is given
     when this plan runs inside another call (the ``/auth`` fetch) and shares that call's deadline."""
     policy = request.policy
@@ -168,36 +168,36 @@ def plan_call(
                 outcome.message += f"; not retried: {refusal}"  # the caller must find out whether it took effect
             raise outcome
 
-        reply: Reply = outcome
-        reply.request = reply_request = request
-        reply.token = token
+        response: Response = outcome
+        response.request = request
+        response.token = token
         if logger.isEnabledFor(logging.DEBUG):
-            _log_exchange(reply_request, headers, reply, clock.monotonic() - sent_at, attempts)
-        status = reply.status
+            _log_exchange(request, headers, response, clock.monotonic() - sent_at, attempts)
+        status = response.status
         if status == 401 and token is not None and not token_replayed:
             # The token expired or was revoked: renew once (shared with other callers) and replay once.
             # A 401 means the server did not act on the request, so replaying is safe for any method.
             token_replayed = True
-            if reply.raw is not None:
-                yield Discard(reply.raw)
+            if response.raw is not None:
+                yield Discard(response.raw)
             token = yield auth.need(token, deadline_at)  # type: ignore[union-attr]
             continue
         if status in policy.statuses:
-            requested = server_requested_delay(status, reply.headers, clock.wall())
+            requested = server_requested_delay(status, response.headers, clock.wall())
             refusal = _refusal(request, retries)
             if refusal is None and requested is not None and requested > max_retry_wait:
                 refusal = f"the server asked to wait {requested:.0f}s, more than max_retry_wait"
             wait = None if refusal else (policy.backoff(retries + 1, clock.random) if requested is None else requested)
             refusal = refusal or _beyond_deadline(wait, deadline_at, clock)
             if refusal is None:
-                if reply.raw is not None:
-                    yield Discard(reply.raw)
+                if response.raw is not None:
+                    yield Discard(response.raw)
                 _log_retry(request, attempts, wait, f"status {status}")
                 retries += 1
                 yield Wait(wait)  # type: ignore[arg-type]
                 continue
             logger.debug("not retrying %s %s after status %d: %s", request.method, request.shown_url, status, refusal)
-        return reply, attempts
+        return response, attempts
 
 
 def _refusal(request: PreparedRequest, retries: int, *, sent: bool = True, retryable: bool = True) -> Optional[str]:
@@ -245,16 +245,16 @@ def _log_retry(request: PreparedRequest, attempts: int, wait: Optional[float], w
 
 
 def _log_exchange(
-    request: PreparedRequest, headers: Mapping[str, str], reply: Reply, elapsed: float, attempt: int
+    request: PreparedRequest, headers: Mapping[str, str], response: Response, elapsed: float, attempt: int
 ) -> None:
     logger.debug(
         "%s %s -> %s in %.3fs (attempt %d, request id %s) request headers %s",
         request.method,
         request.shown_url,
-        reply.status,
+        response.status,
         elapsed,
         attempt,
-        reply.header("X-Request-Id"),
+        response.header("X-Request-Id"),
         masked(headers),
     )
 

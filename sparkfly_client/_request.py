@@ -250,7 +250,7 @@ class RequestBuilder:
         key = (self.configuration.user_agent, self.cookie, tuple(self.default_headers.items()))
         built_for, headers, present = self._common
         if key != built_for:
-            # Compressed answers are not asked for (nor unpacked if sent anyway): a body's size is what was sent.
+            # Compressed responses are not asked for (nor unpacked if sent anyway): a body's size is what was sent.
             headers = {"User-Agent": self.configuration.user_agent, "Accept-Encoding": "identity"}
             for name, value in self.default_headers.items():
                 _drop(headers, name)

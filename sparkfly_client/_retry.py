@@ -60,7 +60,7 @@ def server_requested_delay(
     """Seconds to wait as the server asked: ``Retry-After`` (seconds or HTTP date), else, on a 429,
     ``Rate-Limit-Reset`` (an RFC 822 date, or seconds). ``None`` when neither is usable.
 
-    ``Rate-Limit-Reset`` comes on every answer of a rate-limited service; only a 429 makes it a wait."""
+    ``Rate-Limit-Reset`` comes on every response of a rate-limited service; only a 429 makes it a wait."""
     lowered = {k.lower(): v for k, v in headers.items()}
     for name in ("retry-after", "rate-limit-reset") if status == 429 else ("retry-after",):
         value = lowered.get(name)

@@ -46,7 +46,7 @@ class Configuration:
         in seconds; a longer one raises at once.
     :param deadline: the most seconds one call may take, every attempt, retry wait and token fetch
         included (default 60); past it the call raises ``ApiTimeoutError``. ``None``: no limit.
-    :param max_response_bytes: the largest answer body the client reads (default 32 MiB); a larger
+    :param max_response_bytes: the largest response body the client reads (default 32 MiB); a larger
         one raises ``ResponseTooLargeError``.
     :param auth_scope: optional ``X-Auth-Scope`` sent with the ``/auth`` request.
 

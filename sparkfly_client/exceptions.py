@@ -1,7 +1,7 @@
 """One exception hierarchy for argument, HTTP, transport and decoding failures.
 
-``OpenApiException`` is the root. Server answers raise ``ApiException`` subclasses chosen by
-status; failures before an answer arrives raise ``ApiTransportError`` subclasses.
+``OpenApiException`` is the root. Server responses raise ``ApiException`` subclasses chosen by
+status; failures before a response arrives raise ``ApiTransportError`` subclasses.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ class ApiKeyError(_ArgumentError, KeyError):
 
 
 class ApiException(OpenApiException):
-    """The server answered with a status the call does not succeed on (or a body it cannot decode).
+    """The server responded with a status the call does not succeed on (or a body it cannot decode).
 
     Keeps what the server sent: ``status``, ``reason``, ``headers``, the ``body`` text (at most
     :data:`MAX_KEPT_BODY` characters), the decoded ``data`` where the body matched the declared error
@@ -132,7 +132,7 @@ class ApiException(OpenApiException):
 
     @property
     def request_id(self) -> Optional[str]:
-        """The server's ``X-Request-Id`` for this answer, to quote to support."""
+        """The server's ``X-Request-Id`` for this response, to quote to support."""
         for name, value in self.headers.items():
             if name.lower() == "x-request-id":
                 return value
@@ -261,7 +261,7 @@ _BY_STATUS: Dict[int, Type[ApiException]] = {
 
 
 class ApiTransportError(OpenApiException):
-    """No usable answer arrived: the connection failed, or the server was too slow."""
+    """No usable response arrived: the connection failed, or the server was too slow."""
 
     def __init__(
         self,
@@ -318,4 +318,4 @@ class ApiConnectionError(ApiTransportError):
 
 
 class ResponseTooLargeError(ApiTransportError):
-    """The answer's body is larger than ``Configuration.max_response_bytes``; it was not read."""
+    """The response's body is larger than ``Configuration.max_response_bytes``; it was not read."""

@@ -1,4 +1,4 @@
-"""The urllib3 transport: sends one exchange, reads its answer, maps failures to typed errors.
+"""The urllib3 transport: sends one exchange, reads its response, maps failures to typed errors.
 
 One keep-alive pool per origin; TLS and proxy settings from the configuration (the pools are built
 again when those settings change, and in a child process after ``fork``, so a child never shares a
@@ -23,7 +23,7 @@ from urllib3.exceptions import (
     SSLError,
 )
 
-from sparkfly_client._plan import Reply, Send
+from sparkfly_client._plan import Response, Send
 from sparkfly_client.exceptions import (
     ApiConnectionError,
     ApiException,
@@ -54,7 +54,7 @@ class RESTClientObject:
         # having the manager parse the URL and normalise a pool key every time.
         self._pools: Dict[str, urllib3.HTTPConnectionPool] = {}
 
-    def send(self, step: Send) -> Union[Reply, ApiTransportError]:
+    def send(self, step: Send) -> Union[Response, ApiTransportError]:
         """One exchange. A failure comes back as a typed error (not raised), with ``request_sent``
         telling whether any of the request may have reached the server."""
         started = time.monotonic()
@@ -85,7 +85,7 @@ class RESTClientObject:
         except OSError as exc:  # e.g. a CA file that cannot be read
             return tls_setup_error(self.configuration, exc)
         if not step.preload:
-            return Reply(response.status, response.reason, response.headers, b"", response)
+            return Response(response.status, response.reason, response.headers, b"", response)
         try:
             body = self._read(response, step, started)
         except HTTPError as exc:
@@ -94,7 +94,7 @@ class RESTClientObject:
         except ApiTransportError as exc:
             discard(response, drain=False)
             return exc
-        return Reply(response.status, response.reason, response.headers, body, None)
+        return Response(response.status, response.reason, response.headers, body, None)
 
     def _read(self, response: RESTResponse, step: Send, started: float) -> bytes:
         """The whole body, stopping at ``max_body`` bytes and at the exchange's total time limit."""
@@ -114,7 +114,7 @@ class RESTClientObject:
                 raise _too_large(step, size)
             chunks.append(chunk)
             if stop_at is not None and time.monotonic() > stop_at:
-                raise ApiTimeoutError(f"timed out reading the answer (over {step.timeouts.total:.3g}s)")
+                raise ApiTimeoutError(f"timed out reading the response (over {step.timeouts.total:.3g}s)")
         response.release_conn()
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
@@ -173,7 +173,7 @@ class RESTClientObject:
 
 
 def discard(response: RESTResponse, drain: bool = True) -> None:
-    """Finish with an answer that will not be used, so its connection returns to the pool (or closes)."""
+    """Finish with a response that will not be used, so its connection returns to the pool (or closes)."""
     try:
         if drain:
             response.drain_conn()
@@ -202,7 +202,7 @@ def proxy_headers(proxy: str, configured: Optional[Mapping[str, str]]) -> Dict[s
 
 def _too_large(step: Send, size: int) -> ResponseTooLargeError:
     return ResponseTooLargeError(
-        f"the answer's body ({size} bytes or more) exceeds max_response_bytes ({step.max_body})",
+        f"the response's body ({size} bytes or more) exceeds max_response_bytes ({step.max_body})",
         request_sent=True,
         retryable=False,
     )

@@ -48,7 +48,7 @@ def test_a_declared_length_over_the_limit_fails_before_the_body_is_read() -> Non
 def test_a_body_shorter_than_its_declared_length_is_a_connection_failure() -> None:
     with (
         ScriptedServer(Reply(200, ANSWER, fault="truncate")) as server,
-        pytest.raises(ApiConnectionError, match="while reading the answer"),
+        pytest.raises(ApiConnectionError, match="while reading the response"),
     ):
         run(configured(server.url, retries=0), lambda api: api.get_credential(7))
 

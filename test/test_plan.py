@@ -11,7 +11,7 @@ import pytest
 import sparkfly_client
 from sparkfly_client import ApiConnectionError, ApiTimeoutError, RetryPolicy
 from sparkfly_client._auth import Authenticate, AuthFlow
-from sparkfly_client._plan import Clock, Reply, Send, Wait, plan_call
+from sparkfly_client._plan import Clock, Response, Send, Wait, plan_call
 from sparkfly_client._request import Call, PreparedRequest, RequestBuilder
 from sparkfly_client.api.credentials_api import CREATE_CREDENTIAL, GET_CREDENTIAL, REDEEM_CREDENTIAL
 
@@ -41,8 +41,8 @@ def start(request: PreparedRequest, time: FakeTime, **kwargs: Any) -> Tuple[Gene
     return plan, next(plan)
 
 
-def reply(status: int, headers: Optional[Dict[str, str]] = None) -> Reply:
-    return Reply(status, "", headers or {}, b"{}", None)
+def reply(status: int, headers: Optional[Dict[str, str]] = None) -> Response:
+    return Response(status, "", headers or {}, b"{}", None)
 
 
 def finish(plan: Generator[Any, Any, Any], outcome: Any) -> Any:
@@ -166,7 +166,7 @@ class TokenSource:
         builder.auth = self.flow
         self.builder = builder
 
-    def renew(self, step: Authenticate, answer: Reply) -> str:
+    def renew(self, step: Authenticate, answer: Response) -> str:
         """Run the renewal as a driver would, answering its one /auth exchange with ``answer``."""
         renewal = step.renewal()
         send = next(renewal)
@@ -174,8 +174,8 @@ class TokenSource:
         return finish(renewal, answer)  # type: ignore[no-any-return]
 
 
-def token_reply(token: str) -> Reply:
-    return Reply(204, "", {"X-Auth-Token": token}, b"", None)
+def token_reply(token: str) -> Response:
+    return Response(204, "", {"X-Auth-Token": token}, b"", None)
 
 
 def test_a_401_renews_the_token_once_and_replays_once() -> None:
@@ -200,7 +200,7 @@ def test_callers_waiting_on_a_renewal_share_its_outcome_instead_of_making_their_
     tokens = TokenSource(time)
     first, second = tokens.flow.need(None, None), tokens.flow.need(None, None)  # both found no token
     with pytest.raises(sparkfly_client.ServiceException):
-        tokens.renew(first, Reply(503, "", {}, b'{"error": "auth down"}', None))
+        tokens.renew(first, Response(503, "", {}, b'{"error": "auth down"}', None))
     with pytest.raises(sparkfly_client.ServiceException):
         second.settled()  # the waiter gets the same failure, with no /auth call of its own
     third = tokens.flow.need(None, None)  # a caller arriving after the failure tries again

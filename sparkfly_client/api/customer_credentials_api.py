@@ -43,7 +43,7 @@ class CustomerCredentialsOperations(ApiBase):
     :class:`CustomerCredentialsApi` and :class:`AsyncCustomerCredentialsApi`.
 
     Authenticates with ``configuration.api_key['SecretApiKey']`` (header ``REB-APIKEY``) or
-    ``configuration.access_token`` (``Authorization: Bearer <jwt>``). Error answers raise the
+    ``configuration.access_token`` (``Authorization: Bearer <jwt>``). Error responses raise the
     exception for their status with ``.problem`` the parsed :class:`Problem` (a
     :class:`ValidationProblem` for 422).
     """

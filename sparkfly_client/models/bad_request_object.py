@@ -8,7 +8,7 @@ __all__ = ["BadRequestObject"]
 
 
 class BadRequestObject(SparkflyModel):
-    """The body of a 400 answer."""
+    """The body of a 400 response."""
 
     error: Optional[str] = None
     message: Optional[str] = None

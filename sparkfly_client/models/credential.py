@@ -12,7 +12,7 @@ class Credential(SparkflyModel):
 
     Every field of the published platform spec is declared, and every one may be ``None`` or absent.
     ``voided_at`` not ``None`` means the credential is inactive; ``locked`` means it is being processed
-    (changing it answers 422 until the server is done). ``status`` and ``offer_id`` appear in one
+    (changing it gets a 422 until the server is done). ``status`` and ``offer_id`` appear in one
     documented sample only and are decoded, not relied on. Any other field the server adds is kept
     and reachable as an attribute.
     """

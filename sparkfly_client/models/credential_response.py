@@ -11,8 +11,8 @@ __all__ = ["CredentialResponse"]
 class CredentialResponse(SparkflyModel):
     """A credential as the API returns it, with any per-field ``errors``.
 
-    A successful answer always carries the credential, with its ``id``: typed code can write
-    ``response.credential.id`` with no ``None`` check. An answer without them is not a credential, and
+    A successful response always carries the credential, with its ``id``: typed code can write
+    ``response.credential.id`` with no ``None`` check. A response without them is not a credential, and
     the call raises ``ResponseDecodeError`` instead of returning it.
     """
 

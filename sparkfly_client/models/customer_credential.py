@@ -13,7 +13,7 @@ __all__ = ["CustomerCredential"]
 class CustomerCredential(SparkflyModel):
     """A customer's login credential as the API returns it (the password is never returned).
 
-    Fields are optional on decoding so an answer missing one still decodes; unknown fields are kept.
+    Fields are optional on decoding so a response missing one still decodes; unknown fields are kept.
     """
 
     # It may hold an echoed password: a validation error must not repeat the input.
@@ -24,5 +24,5 @@ class CustomerCredential(SparkflyModel):
     customer_id: Optional[str] = Field(default=None, alias="customerId")
     expired_time: Optional[Timestamp] = Field(default=None, alias="expiredTime")
     links: Optional[List[ResourceLink]] = Field(default=None, alias="_links")
-    # Not part of the answer; declared so a server that echoes it anyway has it masked like any secret.
+    # Not part of the response; declared so a server that echoes it anyway has it masked like any secret.
     password: Optional[Secret] = Field(default=None, repr=False)

@@ -8,7 +8,7 @@ __all__ = ["InvalidField"]
 
 
 class InvalidField(SparkflyModel):
-    """One rejected field of a 422 answer; nested fields use dot notation (``subObject.field2``)."""
+    """One rejected field of a 422 response; nested fields use dot notation (``subObject.field2``)."""
 
     field: Optional[str] = None
     message: Optional[str] = None
