@@ -54,30 +54,11 @@ class _ArgumentError(OpenApiException):
 
 
 class ApiTypeError(_ArgumentError, TypeError):
-    """An argument has the wrong type; raised before anything is sent."""
-
-    def __init__(
-        self,
-        msg: str,
-        path_to_item: Optional[PathType] = None,
-        valid_classes: Optional[tuple[type, ...]] = None,
-        key_type: Optional[bool] = None,
-    ) -> None:
-        self.valid_classes = valid_classes
-        self.key_type = key_type
-        super().__init__(msg, path_to_item)
+    """An argument has the wrong type, or a keyword the operation does not take; raised before anything is sent."""
 
 
 class ApiValueError(_ArgumentError, ValueError):
     """An argument has the right type but a value the API cannot take; raised before sending."""
-
-
-class ApiAttributeError(_ArgumentError, AttributeError):
-    pass
-
-
-class ApiKeyError(_ArgumentError, KeyError):
-    pass
 
 
 class ApiException(OpenApiException):
@@ -319,3 +300,16 @@ class ApiConnectionError(ApiTransportError):
 
 class ResponseTooLargeError(ApiTransportError):
     """The response's body is larger than ``Configuration.max_response_bytes``; it was not read."""
+
+
+# --- Kept for code written against generated clients ---------------------------------------------
+# Generated clients export these two names and code catches them; this package never raises them.
+# (Also kept: ``ApiException(status, reason, http_resp)`` and ``Configuration.to_debug_report()``.)
+
+
+class ApiAttributeError(_ArgumentError, AttributeError):
+    """Never raised here; exported so ``except ApiAttributeError`` in existing code keeps working."""
+
+
+class ApiKeyError(_ArgumentError, KeyError):
+    """Never raised here; exported so ``except ApiKeyError`` in existing code keeps working."""
