@@ -186,3 +186,44 @@ def test_identity_and_key_are_secrets(auth_config: sparkfly_client.Configuration
     shown = repr(auth_config) + str(auth_config)
     assert IDENTITY not in shown and KEY not in shown
     assert "auth_identity='***'" in shown and "auth_key='***'" in shown
+
+
+def test_a_server_that_only_takes_post_auth_gets_post_from_then_on(server: ScriptedServer, driver: Driver) -> None:
+    def published_spec_server(seen: Recorded) -> Optional[Reply]:
+        if seen.path == "/auth":
+            if seen.method != "POST":
+                return Reply(405, {"error": "Method Not Allowed"}, headers={"Allow": "POST"})
+            if seen.header("X-Auth-Key") != KEY:
+                return Reply(401, {"error": "Invalid credentials"})
+            return Reply(204, headers={"X-Auth-Token": f"tok-{seen.header('X-Auth-Scope')}"})
+        return None
+
+    server.responder = published_spec_server
+    config = sparkfly_client.Configuration(
+        host=server.url, auth_identity=IDENTITY, auth_key=KEY, auth_scope="pos", retries=0
+    )
+    with driver.client(config) as client:
+        api = driver.credentials(client)
+        api.get_credential(56)
+        assert server.last.header("X-Auth-Token") == "tok-pos"
+        config.auth_scope = "reporting"  # another scope: a new token, asked for with POST at once
+        api.get_credential(56)
+    assert [(r.method, r.path) for r in server.requests] == [
+        ("GET", "/auth"),
+        ("POST", "/auth"),
+        ("GET", "/v1.0/credentials/56"),
+        ("POST", "/auth"),
+        ("GET", "/v1.0/credentials/56"),
+    ]
+    assert server.last.header("X-Auth-Token") == "tok-reporting"
+
+
+def test_invalid_credentials_carry_the_servers_words_and_never_the_key(server: ScriptedServer, driver: Driver) -> None:
+    server.responder = lambda seen: (
+        Reply(401, {"error": "Invalid credentials", "echo": dict(seen.headers)}) if seen.path == "/auth" else None
+    )
+    config = sparkfly_client.Configuration(host=server.url, auth_identity=IDENTITY, auth_key=KEY, retries=0)
+    with driver.client(config) as client, pytest.raises(UnauthorizedException) as caught:
+        driver.credentials(client).get_credential(56)
+    assert str(caught.value).splitlines()[0].endswith("/auth: Invalid credentials")
+    assert KEY not in str(caught.value) + str(caught.value.body) and IDENTITY not in str(caught.value.body)
