@@ -27,8 +27,6 @@ __all__ = ["AiohttpTransport"]
 
 _CHUNK = 64 * 1024
 _TIMEOUTS_KEPT = 64
-#: aiohttp adds these unless told not to; the client sends its own, so both drivers put the same bytes on the wire.
-_SKIP_AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
 
 
 class _NotReplayed(Exception):
@@ -81,7 +79,8 @@ class AiohttpTransport:
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 auto_decompress=False,
-                skip_auto_headers=_SKIP_AUTO_HEADERS,
+                # aiohttp would label a bodiless PUT application/octet-stream; the rest it adds, the client sends
+                skip_auto_headers=("Content-Type",),
                 middlewares=(_no_resend,),
             )
         return self._session
