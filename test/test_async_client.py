@@ -12,7 +12,6 @@ import time
 import warnings
 from typing import Any, Dict, List, Tuple
 
-import aiohttp
 import pytest
 from auth_fixtures import IDENTITY, KEY, TokenIssuer
 from conftest import TOKEN
@@ -20,6 +19,8 @@ from scripted_server import Recorded, Reply, ScriptedServer
 
 import sparkfly_client
 from sparkfly_client import ApiConnectionError, AsyncApiClient, AsyncCredentialsApi, AsyncCustomerCredentialsApi
+
+aiohttp = pytest.importorskip("aiohttp")
 
 CREDENTIAL = {"credential": {"id": 56, "identifier": "3345"}, "errors": {}}
 UPSERTED = {"id": "cus_crd_1", "username": "jane", "customerId": "cus_1", "_links": []}
