@@ -284,7 +284,7 @@ class ApiClient:
                 if exc.request_sent and not request.endpoint.retry_safe:
                     exc.message += f"; not retried: {refusal}"  # the caller must find out whether it took effect
                 raise
-            if logger.isEnabledFor(logging.DEBUG):
+            if logger.isEnabledFor(logging.INFO):
                 self._log_exchange(request, headers, response, started, attempt)
 
             status = response.status
@@ -326,7 +326,7 @@ class ApiClient:
         return None
 
     def _sleep_before_retry(self, request: PreparedRequest, attempt: int, wait: float, why: str) -> None:
-        logger.debug(
+        logger.info(
             "retrying %s %s after %s: attempt %d failed, waiting %.2fs", request.method, request.url, why, attempt, wait
         )
         time.sleep(wait)
@@ -405,15 +405,18 @@ class ApiClient:
     def _log_exchange(
         request: PreparedRequest, headers: Mapping[str, str], response: RESTResponse, started: float, attempt: int
     ) -> None:
-        logger.debug(
-            "%s %s -> %s in %.3fs (attempt %d, request id %s) request headers %s",
+        # INFO: one line per exchange; DEBUG adds the (masked) request headers.
+        detailed = logger.isEnabledFor(logging.DEBUG)
+        logger.log(
+            logging.DEBUG if detailed else logging.INFO,
+            "%s %s -> %s in %.3fs (attempt %d, request id %s)" + (" request headers %s" if detailed else ""),
             request.method,
             request.url,
             response.status,
             time.monotonic() - started,
             attempt,
             response.headers.get("X-Request-Id"),
-            _masked(headers),
+            *((_masked(headers),) if detailed else ()),
         )
 
 

@@ -11,6 +11,7 @@ import logging
 import sys
 from typing import Any, Dict, List, Optional, Tuple, Union
 
+from sparkfly_client._log_environment import apply_log_environment, ensure_stderr_handler
 from sparkfly_client._retry import RetryPolicy
 from sparkfly_client.exceptions import ApiValueError
 
@@ -98,6 +99,7 @@ class Configuration:
         self._debug = False
         if debug:  # leave the logger alone otherwise: the application may have set its level already
             self.debug = True
+        apply_log_environment(self.logger)
 
     # --- generated-client compatible helpers ---------------------------------------------------
 
@@ -153,10 +155,7 @@ class Configuration:
         self._debug = bool(value)
         if self._debug:
             self.logger.setLevel(logging.DEBUG)
-            if not _has_handler(self.logger):
-                handler = logging.StreamHandler()
-                handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-                self.logger.addHandler(handler)
+            ensure_stderr_handler(self.logger)
         else:
             self.logger.setLevel(logging.NOTSET)  # back to what the logging configuration says
 
@@ -209,10 +208,6 @@ def _without_userinfo(url: str) -> str:
     if "@" in rest.split("/", 1)[0]:
         return f"{scheme}{sep}***@{rest.split('@', 1)[1]}"
     return url
-
-
-def _has_handler(logger: logging.Logger) -> bool:
-    return bool(logger.handlers) or (logger.parent is not None and bool(logging.getLogger().handlers))
 
 
 def default_user_agent() -> str:
