@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
-from typing import Dict, Iterator
+from typing import Dict, Iterator, List
 
 import pytest
+import urllib3
 
 from sparkfly_client.sandbox.__main__ import main
-from sparkfly_client.sandbox.examples import find_examples
+from sparkfly_client.sandbox.examples import Example, default_root, find_examples, run_example
 from sparkfly_client.sandbox.server import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,10 +52,14 @@ def test_demo_without_documents_says_where_it_looked(tmp_path: Path, capsys: pyt
 
 def test_demo_verbose_shows_what_a_failing_example_printed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "docs").mkdir()
-    (tmp_path / "README.md").write_text("# Broken\n\n```python\nraise SystemExit('went wrong here')\n```\n")
+    (tmp_path / "README.md").write_text(
+        "# Fine\n\n```python\nprint('all\\n good')\n```\n\n"
+        "# Broken\n\n```python\nraise SystemExit('went wrong here')\n```\n"
+    )
     assert main(["demo", "-v", "--root", str(tmp_path)]) == 1
     out = capsys.readouterr().out
-    assert "FAIL  README.md:3 Broken: went wrong here" in out
+    assert "ok    README.md:3 Fine: all good" in out
+    assert "FAIL  README.md:9 Broken: went wrong here" in out
     assert "    went wrong here" in out
 
 
@@ -90,3 +98,50 @@ def test_the_export_line_runs_the_auto_authentication_example_by_hand(exported: 
     done = subprocess.run([sys.executable, str(script)], env=environment, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "5600" in done.stdout and "Exception when calling" not in done.stdout, done.stdout
+
+
+def test_an_example_that_hangs_is_stopped_and_reported(sparkfly_sandbox: Sandbox) -> None:
+    hanging = Example("README.md", 1, "Hangs", "import time\ntime.sleep(30)\n")
+    result = run_example(hanging, sparkfly_sandbox, timeout=0.5)
+    assert not result.ok
+    assert result.summary() == "FAIL  README.md:1 Hangs: did not finish within 0 s"
+
+
+def test_in_a_checkout_the_demo_reads_the_checkouts_documents() -> None:
+    assert default_root() == ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Ctrl+C is sent as SIGINT")
+def test_serve_answers_until_ctrl_c_then_exits_cleanly(capsys: pytest.CaptureFixture[str]) -> None:
+    port = free_port()
+    answers: List[int] = []
+
+    def use_then_interrupt() -> None:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not answers:
+            try:
+                answers.append(
+                    urllib3.request(
+                        "GET", f"http://127.0.0.1:{port}/v1.0/credentials/56", headers={"X-Auth-Token": "t-9"}
+                    ).status
+                )
+            except urllib3.exceptions.HTTPError:
+                time.sleep(0.05)
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+    helper = threading.Thread(target=use_then_interrupt)
+    helper.start()
+    try:
+        assert main(["--port", str(port), "--token", "t-9"]) == 0
+    finally:
+        helper.join()
+    assert answers == [200]
+    out = capsys.readouterr().out
+    assert out.startswith(f"Sparkfly sandbox listening on http://127.0.0.1:{port}  (Ctrl+C stops it)\n")
+    assert "X-Auth-Token:   t-9" in out and f"export SPARKFLY_HOST=http://127.0.0.1:{port} API_KEY=t-9 " in out
