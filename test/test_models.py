@@ -10,12 +10,14 @@ from pydantic import ValidationError
 from scripted_server import Reply, ScriptedServer
 
 from sparkfly_client import (
+    Credential,
     CredentialEligibilityResponse,
     CredentialInput,
     CredentialInputRequest,
     CredentialList,
     CredentialResponse,
     CredentialsApi,
+    CustomerCredentialInput,
 )
 
 # The two documented sample responses, verbatim.
@@ -155,3 +157,17 @@ def test_generated_style_helpers_round_trip() -> None:
     assert "'identifier': '3345'" in original.to_str()
     assert CredentialResponse.from_dict(None) is None
     assert CredentialResponse.from_json("null") is None
+
+
+def test_models_are_equal_by_value_and_unhashable() -> None:
+    first = Credential(id=56, identifier="5600")
+    second = Credential.from_json('{"id": 56, "identifier": "5600"}')
+    assert first == second and first is not second
+    assert first != Credential(id=57, identifier="5600")
+    for model in (first, CustomerCredentialInput(username="u", password="p", customer_id="c")):
+        with pytest.raises(TypeError, match="unhashable"):
+            hash(model)
+        with pytest.raises(TypeError):
+            {model}  # noqa: B018
+    by_id = {credential.id: credential for credential in (first, second)}
+    assert list(by_id) == [56]

@@ -26,6 +26,9 @@ class SparkflyModel(BaseModel):
     Unknown fields the server sends are kept: reachable as attributes and included by
     :meth:`to_dict`. Fields never set are left out of :meth:`to_dict` / :meth:`to_json`, so an
     empty request model is sent as ``{}``; a field set to ``None`` is sent as ``null``.
+
+    Models compare equal when they are of the same class and hold the same values (secrets included).
+    They are mutable, hence unhashable: key a set or dict by a field such as ``id`` instead.
     """
 
     model_config = ConfigDict(
@@ -70,8 +73,9 @@ class SparkflyModel(BaseModel):
     def _revealed(self) -> Dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True, context=REVEAL_SECRETS)
 
-    def __hash__(self) -> int:  # models are mutable; identity hashing as BaseModel would refuse
-        return id(self)
+    # Equal by value and mutable, so unhashable, as pydantic models are: a hash by identity would make two
+    # equal credentials two members of a set, and a hash by value would change as fields are assigned.
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _parse_other_timestamp(value: Any) -> datetime:
