@@ -98,3 +98,18 @@ def test_demo_reports_each_example_and_fails_when_one_fails(tmp_path: Path) -> N
     assert lines[1] == "ok    README.md:3 Demo: fine"
     assert lines[2].startswith("FAIL  README.md:10 Broken: Exception when calling CredentialsApi->get_credential")
     assert lines[-1] == "1 of 2 examples ran; 1 FAILED"
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[example.label for example in EXAMPLES])
+def test_example_is_clean_code(example: Example) -> None:
+    """No unused import or name (pyflakes' rules, through ruff), and no pointer to a source file for settings."""
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--isolated", "--select", "F", "--output-format", "concise"]
+        + ["--stdin-filename", "example.py", "-"],
+        input=example.code,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "configuration.py" not in example.code  # settings are documented in docs/Configuration.md
