@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -145,3 +146,23 @@ def test_serve_answers_until_ctrl_c_then_exits_cleanly(capsys: pytest.CaptureFix
     out = capsys.readouterr().out
     assert out.startswith(f"Sparkfly sandbox listening on http://127.0.0.1:{port}  (Ctrl+C stops it)\n")
     assert "X-Auth-Token:   t-9" in out and f"export SPARKFLY_HOST=http://127.0.0.1:{port} API_KEY=t-9 " in out
+
+
+def test_the_pytest_plugin_loads_nothing_heavy() -> None:
+    """It loads in every pytest run of every project that installs the SDK."""
+    code = (
+        "import json, sys, pytest; before = set(sys.modules); import sparkfly_client.sandbox.pytest_plugin; "
+        "print(json.dumps(sorted(set(sys.modules) - before)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = json.loads(done.stdout)
+    heavy = {"pydantic", "pydantic_core", "urllib3", "http", "socketserver"}
+    assert not heavy & {name.split(".")[0] for name in loaded}, loaded
+    assert "sparkfly_client.sandbox.server" not in loaded and "sparkfly_client.configuration" not in loaded
+
+
+def test_the_pytest_plugin_can_be_turned_off(tmp_path: Path) -> None:
+    (tmp_path / "test_user.py").write_text("def test_fixture(sparkfly_sandbox):\n    pass\n")
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:sparkfly_client", "."]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert done.returncode == 1 and "fixture 'sparkfly_sandbox' not found" in done.stdout, done.stdout
