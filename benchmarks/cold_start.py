@@ -83,7 +83,7 @@ def cold_starts(url: str, runs: int) -> Dict[str, Tuple[float, float]]:
 def report(results: Dict[str, Tuple[float, float]], runs: int) -> str:
     floor_wall, floor_cpu = results[FLOOR]
     lines = [
-        f"Cold start, median of {runs} fresh interpreters per side:",
+        f"Median of {runs} fresh interpreters per side, from the first import to the decoded answer:",
         "",
         "| side | wall ms | CPU ms | wall / floor | CPU / floor |",
         "|---|---:|---:|---:|---:|",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pprint
 from datetime import datetime, timezone
 from typing import Any, Dict, Iterator, Optional, Tuple, Type, TypeVar, Union
 
@@ -36,6 +35,9 @@ class SparkflyModel(BaseModel):
         populate_by_name=True,
         validate_assignment=True,
         protected_namespaces=(),
+        # Validators are built on first use, not at import: a cold start builds only the models its calls
+        # decode (get_credential: CredentialResponse with Credential inline), and pays nothing for the rest.
+        defer_build=True,
     )
 
     def to_dict(self) -> Dict[str, Any]:
@@ -48,6 +50,8 @@ class SparkflyModel(BaseModel):
 
     def to_str(self) -> str:
         """A readable multi-line rendering."""
+        import pprint  # here, not at import: a cold start that never prints a model does not pay for it
+
         return pprint.pformat(self.to_dict())
 
     @classmethod
