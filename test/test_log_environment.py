@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
-from typing import Optional
+from typing import Iterator, Optional
 
 import pytest
 
+import sparkfly_client
+from sparkfly_client import _log_environment
 from sparkfly_client.sandbox import Sandbox
 
 SCRIPT = """
@@ -62,3 +65,50 @@ def test_an_unknown_value_is_named_once_and_otherwise_ignored(sparkfly_sandbox: 
     stderr = run_with(sparkfly_sandbox, "verbose").stderr
     assert "RuntimeWarning: SPARKFLY_LOG='verbose' is ignored: use debug or info" in stderr
     assert "sparkfly_client GET" not in stderr
+
+
+@pytest.fixture
+def first_configuration(monkeypatch: pytest.MonkeyPatch) -> Iterator[logging.Logger]:
+    """As if no Configuration had been made yet in this process; the logger restored afterwards."""
+    logger = logging.getLogger("sparkfly_client")
+    level, handlers = logger.level, list(logger.handlers)
+    monkeypatch.setattr(_log_environment, "_read", False)
+    logger.setLevel(logging.NOTSET)
+    logger.handlers[:] = []
+    yield logger
+    logger.setLevel(level)
+    logger.handlers[:] = handlers
+
+
+def test_it_is_read_once_by_the_first_configuration(
+    first_configuration: logging.Logger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPARKFLY_LOG", "info")
+    root = logging.getLogger()
+    saved, root.handlers = root.handlers, []  # pytest's capture handlers aside: logging is "not configured"
+    try:
+        sparkfly_client.Configuration()
+    finally:
+        root.handlers = saved
+    assert first_configuration.level == logging.INFO and len(first_configuration.handlers) == 1
+    monkeypatch.setenv("SPARKFLY_LOG", "debug")
+    sparkfly_client.Configuration()  # read once: a later change does not apply
+    assert first_configuration.level == logging.INFO and len(first_configuration.handlers) == 1
+
+
+def test_it_never_lowers_a_level_the_application_chose(
+    first_configuration: logging.Logger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first_configuration.setLevel(logging.DEBUG)
+    monkeypatch.setenv("SPARKFLY_LOG", "info")
+    sparkfly_client.Configuration()
+    assert first_configuration.level == logging.DEBUG
+
+
+def test_an_unknown_value_warns_in_process(
+    first_configuration: logging.Logger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPARKFLY_LOG", "loud")
+    with pytest.warns(RuntimeWarning, match="SPARKFLY_LOG='loud' is ignored"):
+        sparkfly_client.Configuration()
+    assert first_configuration.level == logging.NOTSET and first_configuration.handlers == []

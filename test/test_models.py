@@ -171,3 +171,22 @@ def test_models_are_equal_by_value_and_unhashable() -> None:
             {model}  # noqa: B018
     by_id = {credential.id: credential for credential in (first, second)}
     assert list(by_id) == [56]
+
+
+def test_null_gives_none_and_other_objects_are_not_models() -> None:
+    assert Credential.from_json("null") is None and Credential.from_json(b" null ") is None
+    assert Credential.from_dict(None) is None
+    assert Credential(id=1) != {"id": 1}
+    assert Credential(id=1) != CredentialResponse()
+
+
+def test_timestamps_in_other_forms_become_aware_datetimes() -> None:
+    naive = datetime(2024, 5, 1, 12, 0)
+    assert Credential(created_at=naive).created_at == naive.replace(tzinfo=timezone.utc)
+    assert Credential(created_at=0).created_at == datetime(1970, 1, 1, tzinfo=timezone.utc)
+    assert Credential(created_at="Wed, 01 May 2024 12:00:00 GMT").created_at == datetime(
+        2024, 5, 1, 12, tzinfo=timezone.utc
+    )
+    for wrong in ("not a date", ["2024-05-01"], True):
+        with pytest.raises(ValidationError, match="timestamp"):
+            Credential(created_at=wrong)
