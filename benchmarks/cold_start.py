@@ -62,9 +62,17 @@ assert answer.credential.id == 1056, answer
 
 def cold_starts(url: str, runs: int) -> Dict[str, Tuple[float, float]]:
     """Median (wall, cpu) seconds of each side over ``runs`` fresh interpreters."""
+    return {
+        side: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
+        for side, v in samples(url, runs).items()
+    }
+
+
+def samples(url: str, runs: int) -> Dict[str, List[Tuple[float, float]]]:
+    """(wall, cpu) seconds of each side in each of ``runs`` fresh interpreters."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed package has its bytecode cached
-    samples: Dict[str, List[Tuple[float, float]]] = {side: [] for side in SNIPPETS}
+    measured: Dict[str, List[Tuple[float, float]]] = {side: [] for side in SNIPPETS}
     for round_number in range(runs + 1):
         order = list(SNIPPETS) if round_number % 2 else list(reversed(SNIPPETS))
         for side in order:
@@ -73,11 +81,8 @@ def cold_starts(url: str, runs: int) -> Dict[str, Tuple[float, float]]:
             )
             wall, cpu = map(float, done.stdout.split())
             if round_number:  # round 0 writes the bytecode caches
-                samples[side].append((wall, cpu))
-    return {
-        side: (statistics.median(w for w, _ in values), statistics.median(c for _, c in values))
-        for side, values in samples.items()
-    }
+                measured[side].append((wall, cpu))
+    return measured
 
 
 def report(results: Dict[str, Tuple[float, float]], runs: int) -> str:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Dict, Iterator, Optional, Tuple, Type, TypeVar, Union
+from typing import Any, Dict, Iterator, Optional, Tuple, Type, TypeVar, Union, cast
 
-from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, PlainSerializer, SecretStr, SerializationInfo
+from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, SecretStr, SerializationInfo
 from pydantic_core import PydanticCustomError, core_schema
 from typing_extensions import Annotated
 
@@ -132,9 +132,22 @@ def _reveal_or_mask(value: SecretStr, info: SerializationInfo) -> str:
     return MASKED
 
 
+class _SecretSchema:
+    """``SecretStr`` written through :func:`_reveal_or_mask`. (What ``PlainSerializer`` would do, without
+    importing ``pydantic.functional_serializers`` and its dataclasses into every cold start.)"""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        schema = dict(handler(source))
+        schema["serialization"] = core_schema.plain_serializer_function_ser_schema(
+            _reveal_or_mask, info_arg=True, return_schema=core_schema.str_schema(), when_used="always"
+        )
+        return cast(core_schema.CoreSchema, schema)
+
+
 #: A write-only string such as a password: held as ``SecretStr`` (``repr``/``str`` show ``**********``),
 #: written as ``**********`` by ``to_dict()``/``to_json()``, and in clear only into a request body.
-Secret = Annotated[SecretStr, PlainSerializer(_reveal_or_mask, return_type=str, when_used="always")]
+Secret = Annotated[SecretStr, _SecretSchema]
 
 
 def secret_values(value: Any) -> Tuple[str, ...]:
