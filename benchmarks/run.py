@@ -45,6 +45,8 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import urllib3  # noqa: E402
+from cold_start import cold_starts  # noqa: E402
+from cold_start import report as cold_start_report  # noqa: E402
 from floor_models import (  # noqa: E402
     FloorCredentialInput,
     FloorCredentialInputRequest,
@@ -392,6 +394,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--batches", type=int, default=9, help="timed batches per client and call (at least 5)")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the calls per batch (0.2 for a quick run)")
     parser.add_argument("--import-runs", type=int, default=21, help="fresh interpreters per import measured")
+    parser.add_argument("--cold-runs", type=int, default=31, help="fresh interpreters per side for the cold start")
     parser.add_argument("--threads", type=int, default=8, help="threads sharing one ApiClient")
     parser.add_argument("--thread-seconds", type=float, default=5.0, help="how long the threads run")
     parser.add_argument("--no-generated", action="store_true", help="skip the openapi-generator client")
@@ -469,6 +472,10 @@ def main(argv: Optional[List[str]] = None) -> None:
         for label, seconds in imports.items():
             print(f"| `{label}` | {seconds * 1e3:.1f} | {(seconds - base) * 1e3:+.1f} ms |")
 
+        print("\n## Cold start: import, configure, one call (benchmarks/cold_start.py)\n")
+        cold = cold_starts(server.url, args.cold_runs)
+        print(cold_start_report(cold, args.cold_runs))
+
         print(f"\n## {args.threads} threads sharing one ApiClient\n")
         print("| server | threads | seconds | calls | calls/s | errors |")
         print("|---|---:|---:|---:|---:|---:|")
@@ -497,6 +504,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     print(
         f"| ready to call: sparkfly_client over floor <= 25 ms | {ready:+.1f} ms | {'yes' if ready <= 25 else 'no'} |"
     )
+    cold_ratio = cold[SDK][0] / cold[FLOOR][0]
+    print(f"| cold start wall / floor <= 1.05 | {cold_ratio:.3f} | {'yes' if cold_ratio <= 1.05 else 'no'} |")
     memory = peaks[SDK] / peaks[FLOOR]
     print(f"| list peak memory / floor <= 1.20 | {memory:.2f} | {'yes' if memory <= 1.2 else 'no'} |")
     if not args.no_async:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sparkfly_client._lazy import lazy_exports
+from sparkfly_client._lazy import lazy_dir, lazy_exports
 from sparkfly_client.api import API_MODULES
 from sparkfly_client.exceptions import __all__ as _exception_names
 from sparkfly_client.models import MODEL_MODULES
@@ -33,6 +33,7 @@ _EXPORTS = {
 __all__ = ["__version__", *sorted(_EXPORTS)]
 
 __getattr__ = lazy_exports(__name__, _EXPORTS, globals())
+__dir__ = lazy_dir(_EXPORTS, globals())
 
 if TYPE_CHECKING:
     from sparkfly_client._retry import RetryPolicy as RetryPolicy

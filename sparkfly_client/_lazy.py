@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, Iterable, List
 
 
 def lazy_exports(package: str, exports: Dict[str, str], namespace: Dict[str, Any]) -> Callable[[str], Any]:
@@ -18,3 +18,12 @@ def lazy_exports(package: str, exports: Dict[str, str], namespace: Dict[str, Any
         return value
 
     return __getattr__
+
+
+def lazy_dir(exports: Iterable[str], namespace: Dict[str, Any]) -> Callable[[], List[str]]:
+    """A module ``__dir__`` that also lists the names not imported yet, so REPL completion offers them."""
+
+    def __dir__() -> List[str]:
+        return sorted({*namespace, *exports})
+
+    return __dir__

@@ -171,7 +171,7 @@ def plan_call(
         response: Response = outcome
         response.request = request
         response.token = token
-        if logger.isEnabledFor(logging.DEBUG):
+        if logger.isEnabledFor(logging.INFO):
             _log_exchange(request, headers, response, clock.monotonic() - sent_at, attempts)
         status = response.status
         if status == 401 and token is not None and not token_replayed:
@@ -234,7 +234,7 @@ def _describe_whole_call(
 
 
 def _log_retry(request: PreparedRequest, attempts: int, wait: Optional[float], why: str) -> None:
-    logger.debug(
+    logger.info(
         "retrying %s %s after %s: attempt %d failed, waiting %.2fs",
         request.method,
         request.shown_url,
@@ -247,15 +247,18 @@ def _log_retry(request: PreparedRequest, attempts: int, wait: Optional[float], w
 def _log_exchange(
     request: PreparedRequest, headers: Mapping[str, str], response: Response, elapsed: float, attempt: int
 ) -> None:
-    logger.debug(
-        "%s %s -> %s in %.3fs (attempt %d, request id %s) request headers %s",
+    # INFO: one line per exchange; DEBUG adds the (masked) request headers.
+    detailed = logger.isEnabledFor(logging.DEBUG)
+    logger.log(
+        logging.DEBUG if detailed else logging.INFO,
+        "%s %s -> %s in %.3fs (attempt %d, request id %s)" + (" request headers %s" if detailed else ""),
         request.method,
         request.shown_url,
         response.status,
         elapsed,
         attempt,
         response.header("X-Request-Id"),
-        masked(headers),
+        *((masked(headers),) if detailed else ()),
     )
 
 

@@ -12,6 +12,7 @@ import re
 import sys
 from typing import Any, Dict, List, Optional, Tuple, Union
 
+from sparkfly_client._log_environment import apply_log_environment, ensure_stderr_handler
 from sparkfly_client._retry import RetryPolicy
 from sparkfly_client.exceptions import ApiValueError
 
@@ -112,6 +113,7 @@ class Configuration:
         self._debug = False
         if debug:  # leave the logger alone otherwise: the application may have set its level already
             self.debug = True
+        apply_log_environment(self.logger)
 
     @property
     def host(self) -> str:
@@ -180,10 +182,7 @@ class Configuration:
         self._debug = bool(value)
         if self._debug:
             self.logger.setLevel(logging.DEBUG)
-            if not _has_handler(self.logger):
-                handler = logging.StreamHandler()
-                handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-                self.logger.addHandler(handler)
+            ensure_stderr_handler(self.logger)
         else:
             self.logger.setLevel(logging.NOTSET)  # back to what the logging configuration says
 
@@ -263,10 +262,6 @@ def checked_host(url: Any) -> str:
     if port is not None and not 0 < int(port) < 65536:
         raise ApiValueError(f"host has a port outside 1-65535: {shown!r}")
     return url
-
-
-def _has_handler(logger: logging.Logger) -> bool:
-    return bool(logger.handlers) or (logger.parent is not None and bool(logging.getLogger().handlers))
 
 
 def default_user_agent() -> str:

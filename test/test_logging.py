@@ -66,12 +66,20 @@ def test_debug_log_tells_the_story_without_secrets(server: ScriptedServer, caplo
     assert server.requests[1].header("REB-APIKEY") == REB_KEY
 
 
-def test_nothing_is_logged_unless_debug_is_enabled(server: ScriptedServer, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="sparkfly_client")
+def test_info_is_one_line_per_exchange_and_warning_is_silent(
+    server: ScriptedServer, caplog: pytest.LogCaptureFixture
+) -> None:
     config = sparkfly_client.Configuration(host=server.url, api_key={"X-Auth-Token": ISSUED})
     with sparkfly_client.ApiClient(config) as client:
+        caplog.set_level(logging.WARNING, logger="sparkfly_client")
         CredentialsApi(client).get_credential(56)
-    assert [r for r in caplog.records if r.name == "sparkfly_client"] == []
+        assert [r for r in caplog.records if r.name == "sparkfly_client"] == []
+        caplog.set_level(logging.INFO, logger="sparkfly_client")
+        CredentialsApi(client).get_credential(56)
+    (record,) = [r for r in caplog.records if r.name == "sparkfly_client"]
+    assert record.levelno == logging.INFO
+    assert record.getMessage().startswith(f"GET {server.url}/v1.0/credentials/56 -> 200 in ")
+    assert "headers" not in record.getMessage()
 
 
 def test_each_refusal_to_retry_is_logged_with_its_reason(

@@ -18,6 +18,7 @@ from sparkfly_client import (
     CredentialList,
     CredentialResponse,
     CredentialsApi,
+    CustomerCredentialInput,
 )
 
 # The two documented sample responses, verbatim.
@@ -173,3 +174,36 @@ def test_a_success_without_a_credential_or_its_id_is_a_decode_error(server: Scri
             api.get_credential(56)
         with pytest.raises(sparkfly_client.ResponseDecodeError, match="credential.id: Field required"):
             api.redeem_credential(56)
+
+
+def test_models_are_equal_by_value_and_unhashable() -> None:
+    first = Credential(id=56, identifier="5600")
+    second = Credential.from_json('{"id": 56, "identifier": "5600"}')
+    assert first == second and first is not second
+    assert first != Credential(id=57, identifier="5600")
+    for model in (first, CustomerCredentialInput(username="u", password="p", customer_id="c")):
+        with pytest.raises(TypeError, match="unhashable"):
+            hash(model)
+        with pytest.raises(TypeError):
+            {model}  # noqa: B018
+    by_id = {credential.id: credential for credential in (first, second)}
+    assert list(by_id) == [56]
+
+
+def test_null_gives_none_and_other_objects_are_not_models() -> None:
+    assert Credential.from_json("null") is None and Credential.from_json(b" null ") is None
+    assert Credential.from_dict(None) is None
+    assert Credential(id=1) != {"id": 1}
+    assert Credential(id=1) != CredentialResponse(credential=Credential(id=1))
+
+
+def test_timestamps_in_other_forms_become_aware_datetimes() -> None:
+    naive = datetime(2024, 5, 1, 12, 0)
+    assert Credential(id=1, created_at=naive).created_at == naive.replace(tzinfo=timezone.utc)
+    assert Credential(id=1, created_at=0).created_at == datetime(1970, 1, 1, tzinfo=timezone.utc)
+    assert Credential(id=1, created_at="Wed, 01 May 2024 12:00:00 GMT").created_at == datetime(
+        2024, 5, 1, 12, tzinfo=timezone.utc
+    )
+    for wrong in ("not a date", ["2024-05-01"], True):
+        with pytest.raises(ValidationError, match="timestamp"):
+            Credential(id=1, created_at=wrong)

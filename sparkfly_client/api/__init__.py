@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sparkfly_client._lazy import lazy_exports
+from sparkfly_client._lazy import lazy_dir, lazy_exports
 
 API_MODULES = {
     "CredentialsApi": "sparkfly_client.api.credentials_api",
@@ -15,6 +15,7 @@ API_MODULES = {
 __all__ = sorted(API_MODULES)
 
 __getattr__ = lazy_exports(__name__, API_MODULES, globals())
+__dir__ = lazy_dir(API_MODULES, globals())
 
 if TYPE_CHECKING:
     from sparkfly_client.api.credentials_api import AsyncCredentialsApi as AsyncCredentialsApi

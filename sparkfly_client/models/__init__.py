@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sparkfly_client._lazy import lazy_exports
+from sparkfly_client._lazy import lazy_dir, lazy_exports
 
 _MODELS = {
     "BadRequestObject": "bad_request_object",
@@ -25,6 +25,7 @@ MODEL_MODULES = {name: f"sparkfly_client.models.{module}" for name, module in _M
 __all__ = sorted(_MODELS)
 
 __getattr__ = lazy_exports(__name__, MODEL_MODULES, globals())
+__dir__ = lazy_dir(MODEL_MODULES, globals())
 
 if TYPE_CHECKING:
     from sparkfly_client.models.bad_request_object import BadRequestObject as BadRequestObject

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pprint
 from datetime import datetime, timezone
-from typing import Any, Dict, Iterator, Optional, Tuple, Type, TypeVar, Union
+from typing import Any, Dict, Iterator, Optional, Tuple, Type, TypeVar, Union, cast
 
-from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, PlainSerializer, SecretStr, SerializationInfo
+from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, SecretStr, SerializationInfo
 from pydantic_core import PydanticCustomError, core_schema
 from typing_extensions import Annotated
 
@@ -26,6 +25,9 @@ class SparkflyModel(BaseModel):
     Unknown fields the server sends are kept: reachable as attributes and included by
     :meth:`to_dict`. Fields never set are left out of :meth:`to_dict` / :meth:`to_json`, so an
     empty request model is sent as ``{}``; a field set to ``None`` is sent as ``null``.
+
+    Models compare equal when they are of the same class and hold the same values (secrets included).
+    They are mutable, hence unhashable: key a set or dict by a field such as ``id`` instead.
     """
 
     model_config = ConfigDict(
@@ -33,6 +35,9 @@ class SparkflyModel(BaseModel):
         populate_by_name=True,
         validate_assignment=True,
         protected_namespaces=(),
+        # Validators are built on first use, not at import: a cold start builds only the models its calls
+        # decode (get_credential: CredentialResponse with Credential inline), and pays nothing for the rest.
+        defer_build=True,
     )
 
     def to_dict(self) -> Dict[str, Any]:
@@ -45,6 +50,8 @@ class SparkflyModel(BaseModel):
 
     def to_str(self) -> str:
         """A readable multi-line rendering."""
+        import pprint  # here, not at import: a cold start that never prints a model does not pay for it
+
         return pprint.pformat(self.to_dict())
 
     @classmethod
@@ -70,8 +77,9 @@ class SparkflyModel(BaseModel):
     def _revealed(self) -> Dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True, context=REVEAL_SECRETS)
 
-    def __hash__(self) -> int:  # models are mutable; identity hashing as BaseModel would refuse
-        return id(self)
+    # Equal by value and mutable, so unhashable, as pydantic models are: a hash by identity would make two
+    # equal credentials two members of a set, and a hash by value would change as fields are assigned.
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _parse_other_timestamp(value: Any) -> datetime:
@@ -124,9 +132,22 @@ def _reveal_or_mask(value: SecretStr, info: SerializationInfo) -> str:
     return MASKED
 
 
+class _SecretSchema:
+    """``SecretStr`` written through :func:`_reveal_or_mask`. (What ``PlainSerializer`` would do, without
+    importing ``pydantic.functional_serializers`` and its dataclasses into every cold start.)"""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        schema = dict(handler(source))
+        schema["serialization"] = core_schema.plain_serializer_function_ser_schema(
+            _reveal_or_mask, info_arg=True, return_schema=core_schema.str_schema(), when_used="always"
+        )
+        return cast(core_schema.CoreSchema, schema)
+
+
 #: A write-only string such as a password: held as ``SecretStr`` (``repr``/``str`` show ``**********``),
 #: written as ``**********`` by ``to_dict()``/``to_json()``, and in clear only into a request body.
-Secret = Annotated[SecretStr, PlainSerializer(_reveal_or_mask, return_type=str, when_used="always")]
+Secret = Annotated[SecretStr, _SecretSchema]
 
 
 def secret_values(value: Any) -> Tuple[str, ...]:

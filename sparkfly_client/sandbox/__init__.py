@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sparkfly_client._lazy import lazy_exports
+from sparkfly_client._lazy import lazy_dir, lazy_exports
 
 _EXPORTS = {
     "Sandbox": "sparkfly_client.sandbox.server",
@@ -26,6 +26,7 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 __getattr__ = lazy_exports(__name__, _EXPORTS, globals())
+__dir__ = lazy_dir(_EXPORTS, globals())
 
 if TYPE_CHECKING:
     from sparkfly_client.sandbox.faults import Fault as Fault

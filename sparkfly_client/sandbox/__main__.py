@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -36,7 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command")
     demo = commands.add_parser("demo", help="run every ```python example of README.md and docs/*.md")
-    demo.add_argument("--root", type=Path, default=None, help="the checkout holding README.md and docs/")
+    demo.add_argument(
+        "--root",
+        type=Path,
+        default=None,
+        help="the folder holding README.md and docs/ (default: the checkout, else the copy the package carries)",
+    )
     demo.add_argument("--verbose", "-v", action="store_true", help="show what failing examples printed")
     return parser
 
@@ -53,13 +59,17 @@ def _credential_settings(args: argparse.Namespace) -> Dict[str, Any]:
 
 
 def serve(args: argparse.Namespace) -> int:
-    sandbox = Sandbox(
-        args.host,
-        args.port,
-        read_timeout=args.read_timeout,
-        max_connections=args.max_connections,
-        **_credential_settings(args),
-    )
+    try:
+        sandbox = Sandbox(
+            args.host,
+            args.port,
+            read_timeout=args.read_timeout,
+            max_connections=args.max_connections,
+            **_credential_settings(args),
+        )
+    except OSError as exc:
+        print(_cannot_listen(args.host, args.port, exc), file=sys.stderr)
+        return 1
     env = sandbox.environ()
     offers = ", ".join(f"{o.id}{'' if o.active else ' (inactive)'}" for o in DEMO_OFFERS.values())
     print(f"Sparkfly sandbox listening on {sandbox.url}  (Ctrl+C stops it)")
@@ -83,10 +93,8 @@ def serve(args: argparse.Namespace) -> int:
         + "; credential 56"
     )
     print("Point the examples at it:")
-    print(
-        "  export " + " ".join(f"{k}={env[k]}" for k in ("SPARKFLY_HOST", "API_KEY", "SECRET_API_KEY", "ACCESS_TOKEN")),
-        flush=True,
-    )
+    # Every variable the documented examples read, so any of them runs by hand in that shell.
+    print("  export " + " ".join(f"{name}={value}" for name, value in env.items()), flush=True)
     try:
         sandbox.serve_forever()
     except KeyboardInterrupt:
@@ -94,6 +102,16 @@ def serve(args: argparse.Namespace) -> int:
     finally:
         sandbox.stop()
     return 0
+
+
+def _cannot_listen(host: str, port: int, error: OSError) -> str:
+    """One line for a sandbox that cannot bind, saying what to do about it."""
+    if error.errno == errno.EADDRINUSE:
+        return (
+            f"error: port {port} on {host} is already in use (another sandbox?); "
+            f"pick another with --port N, or --port 0 for any free port"
+        )
+    return f"error: cannot listen on {host}:{port}: {error.strerror or error}; pick another address with --host/--port"
 
 
 def demo(args: argparse.Namespace) -> int:

@@ -1,7 +1,7 @@
 """The documented examples: find every ```python block in README.md and docs/*.md and run it.
 
 Each example runs exactly as written, in its own interpreter, against its own fresh sandbox,
-with ``SPARKFLY_HOST``, ``API_KEY``, ``SECRET_API_KEY`` and ``ACCESS_TOKEN`` pointing at it. An example
+with the variables of :meth:`Sandbox.environ` (``SPARKFLY_HOST``, ``API_KEY``, ...) pointing at it. An example
 of the async client is skipped, with the reason, when aiohttp (the ``async`` extra) is not installed.
 """
 
@@ -81,10 +81,18 @@ class ExampleResult:
         return f"{'ok  ' if self.ok else 'FAIL'}  {self.example.label}: {said[:100]}"
 
 
+#: Where a wheel carries README.md and docs/*.md (setup.py copies them in at build time).
+PACKAGED_DOCUMENTS = Path(__file__).resolve().parent / "documents"
+
+
 def default_root() -> Path:
-    """The checkout holding README.md and docs/: the one this package was installed from, else the cwd."""
+    """Where README.md and docs/ are: the checkout this package runs from (an editable install),
+    else the copy an installed wheel carries, else the current directory."""
     checkout = Path(__file__).resolve().parents[2]
-    return checkout if (checkout / "README.md").is_file() and (checkout / "docs").is_dir() else Path.cwd()
+    for root in (checkout, PACKAGED_DOCUMENTS):
+        if (root / "README.md").is_file() and (root / "docs").is_dir():
+            return root
+    return Path.cwd()
 
 
 def find_examples(root: Path) -> List[Example]:
