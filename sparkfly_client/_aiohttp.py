@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, Optional, Union
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional, Union
 
 import aiohttp
 
 from sparkfly_client._plan import Response, Send
+from sparkfly_client.configuration import without_userinfo_in_text
 from sparkfly_client.exceptions import (
     ApiConnectionError,
     ApiTimeoutError,
@@ -58,6 +59,7 @@ class AiohttpTransport:
         self._own = session is None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._settings: Any = None
+        self._retired: List[aiohttp.ClientSession] = []
         # aiohttp's timeout of each limits seen: building one costs more than the rest of send's own work
         self._timeouts: Dict[Timeouts, aiohttp.ClientTimeout] = {}
 
@@ -70,7 +72,9 @@ class AiohttpTransport:
                 "this AsyncApiClient belongs to another event loop; create one AsyncApiClient per event loop"
             )
         if self._own and self._session is not None and connection_settings(self.configuration) != self._settings:
-            await self._session.close()  # TLS, proxy or pool settings changed: they apply from this call on
+            # TLS, proxy or pool settings changed: they apply from this call on. Calls still under way on the
+            # old session finish there; it is closed with the client.
+            self._retired.append(self._session)
             self._session = None
         if self._session is None or (self._own and self._session.closed):
             config = self.configuration
@@ -79,6 +83,7 @@ class AiohttpTransport:
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 auto_decompress=False,
+                cookie_jar=aiohttp.DummyCookieJar(),  # as the sync client: no cookie is kept from a response
                 # aiohttp would label a bodiless PUT application/octet-stream; the rest it adds, the client sends
                 skip_auto_headers=("Content-Type",),
                 middlewares=(_no_resend,),
@@ -138,8 +143,11 @@ class AiohttpTransport:
         return timeout
 
     async def close(self) -> None:
-        if self._own and self._session is not None and not self._session.closed:
-            await self._session.close()
+        sessions = [*self._retired, *([self._session] if self._own and self._session is not None else [])]
+        self._retired = []
+        for session in sessions:
+            if not session.closed:
+                await session.close()
 
 
 async def discard(response: aiohttp.ClientResponse) -> None:
@@ -192,10 +200,12 @@ def _ssl_setting(config: Any) -> Union[bool, ssl.SSLContext]:
 def _transport_error(exc: BaseException, started: float, *, reading: bool) -> ApiTransportError:
     cause = exc.cause if isinstance(exc, _NotReplayed) else exc
     elapsed = time.monotonic() - started
-    detail = f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
+    # A proxy's URL may carry its password: no message shows a user:password@.
+    detail = without_userinfo_in_text(f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__)
     if isinstance(cause, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError)):
         return ApiConnectionError(f"TLS failure ({detail})", elapsed=elapsed, request_sent=False, retryable=False)
-    if isinstance(cause, aiohttp.ClientProxyConnectionError):
+    if isinstance(cause, (aiohttp.ClientProxyConnectionError, aiohttp.ClientHttpProxyError)):
+        # The proxy refused or could not be reached: nothing reached the server.
         return ApiConnectionError(f"proxy failure ({detail})", elapsed=elapsed, request_sent=False)
     if isinstance(cause, aiohttp.ClientConnectorError):
         return ApiConnectionError(f"connection failed ({detail})", elapsed=elapsed, request_sent=False)

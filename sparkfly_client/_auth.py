@@ -101,6 +101,7 @@ class AuthFlow:
         self._held: Optional[Tuple[str, float, Tuple[Any, ...]]] = None
         self._finished = 0
         self._failure: Optional[OpenApiException] = None
+        self._failure_shared = True
         self._endpoint = AUTHENTICATE_GET
 
     def valid_token(self) -> Optional[str]:
@@ -120,11 +121,12 @@ class AuthFlow:
 
     def settled(self, step: Authenticate) -> Optional[str]:
         """Under the lock: the token if another caller's renewal already met this need (its failure
-        is raised again), ``None`` when this caller must renew."""
+        is raised again), ``None`` when this caller must renew. A renewal cut short by its own caller's
+        deadline says nothing about the server, so that failure is not shared: the waiter tries itself."""
         if self._finished != step.ticket:
-            if self._failure is not None:
+            if self._failure is not None and self._failure_shared:
                 raise copy.copy(self._failure)
-            if self._held is not None:
+            if self._failure is None and self._held is not None:
                 return self._held[0]
         held = self._held
         if held is not None and held[0] != step.stale and self.valid_token() is not None:
@@ -143,6 +145,8 @@ class AuthFlow:
             token = self._accept(response, attempts)
         except OpenApiException as exc:
             self._failure = exc
+            # Cut short by the caller's own deadline (within a timer's slack of it): not the server's answer.
+            self._failure_shared = step.deadline_at is None or self.clock() < step.deadline_at - 0.05
             self._finished += 1
             raise
         ttl = self.configuration.token_ttl

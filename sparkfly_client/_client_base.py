@@ -55,7 +55,8 @@ class ClientBase:
 
     @property
     def user_agent(self) -> str:
-        return self.default_headers.get("User-Agent", self.configuration.user_agent)
+        sent = [value for name, value in self.default_headers.items() if name.lower() == "user-agent"]
+        return sent[-1] if sent else self.configuration.user_agent
 
     @user_agent.setter
     def user_agent(self, value: str) -> None:

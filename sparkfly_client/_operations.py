@@ -21,7 +21,8 @@ the right return type on each side.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Coroutine, Generic, Optional, TypeVar, overload
+import inspect
+from typing import TYPE_CHECKING, Any, Callable, Coroutine, Dict, Generic, Optional, TypeVar, overload
 
 from typing_extensions import Concatenate, ParamSpec
 
@@ -75,12 +76,40 @@ class _Variant:
 
     def __init__(self, declaration: Callable[..., Call[Any]]) -> None:
         self.declaration = declaration
-        self.__wrapped__ = declaration  # inspect.signature() and help() show the declared parameters
         self.__doc__ = declaration.__doc__
         self.name = declaration.__name__
+        self._signatures: Dict[bool, inspect.Signature] = {}
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
+
+    def __repr__(self) -> str:
+        return f"<operation {self.name}{self.signature(is_async=False)}>"
+
+    def __call__(self, api: ApiBase, *args: Any, **kwargs: Any) -> Any:
+        """``CredentialsApi.get_credential(api, 56)`` works as with a plain method."""
+        return self._get(api)(*args, **kwargs)
+
+    def signature(self, *, is_async: bool) -> inspect.Signature:
+        """The parameters as declared (no ``self``) and what this variant returns, for help() and IDEs."""
+        if is_async not in self._signatures:
+            declared = inspect.signature(self.declaration)
+            returns = str(declared.return_annotation)
+            model = returns[len("Call[") : -1] if returns.startswith("Call[") else "Any"
+            shown = {
+                DATA: model,
+                HTTP_INFO: f"ApiResponse[{model}]",
+                UNREAD: "aiohttp.ClientResponse" if is_async else "urllib3.BaseHTTPResponse",
+            }[self.result]
+            self._signatures[is_async] = declared.replace(
+                parameters=list(declared.parameters.values())[1:], return_annotation=shown
+            )
+        return self._signatures[is_async]
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        declared = inspect.signature(self.declaration)
+        return declared.replace(return_annotation=self.signature(is_async=False).return_annotation)
 
     def _get(self, obj: Optional[ApiBase]) -> Any:
         if obj is None:
@@ -88,7 +117,7 @@ class _Variant:
         method = obj._bind(self.declaration, self.result, self.name)
         method.__name__ = method.__qualname__ = self.name
         method.__doc__ = self.__doc__
-        method.__wrapped__ = self.declaration  # type: ignore[attr-defined]
+        method.__signature__ = self.signature(is_async=isinstance(obj, AsyncApi))  # type: ignore[attr-defined]
         obj.__dict__[self.name] = method
         return method
 

@@ -145,9 +145,13 @@ def plan_call(
             if token is None:
                 token = yield auth.need(None, deadline_at)
             headers = {**request.headers, SPARKFLY_TOKEN: token}
-        remaining = None if deadline_at is None else deadline_at - clock.monotonic()
-        if remaining is not None and remaining <= 0:
-            raise _deadline_passed(request, attempts, maybe_sent, clock.monotonic() - started)
+        remaining: Optional[float] = None
+        if deadline_at is not None:
+            remaining = deadline_at - clock.monotonic()
+            if remaining <= 0:
+                raise _deadline_passed(
+                    request, attempts, maybe_sent, clock.monotonic() - started, deadline_at - started
+                )
         attempts += 1
         sent_at = clock.monotonic()
         outcome = yield Send(request, headers, request.timeouts.within(remaining), preload, max_body)
@@ -169,6 +173,7 @@ def plan_call(
             raise outcome
 
         response: Response = outcome
+        maybe_sent = True  # it reached the server (a 5xx from a gateway may have been acted on upstream)
         response.request = request
         response.token = token
         if logger.isEnabledFor(logging.INFO):
@@ -217,8 +222,10 @@ def _beyond_deadline(wait: Optional[float], deadline_at: Optional[float], clock:
     return f"waiting {wait:.1f}s would pass the call's deadline"
 
 
-def _deadline_passed(request: PreparedRequest, attempts: int, maybe_sent: bool, elapsed: float) -> ApiTimeoutError:
-    error = ApiTimeoutError(f"the call's deadline of {request.deadline:.3g}s passed", request_sent=maybe_sent)
+def _deadline_passed(
+    request: PreparedRequest, attempts: int, maybe_sent: bool, elapsed: float, allowed: float
+) -> ApiTimeoutError:
+    error = ApiTimeoutError(f"the call's deadline of {allowed:.3g}s passed", request_sent=maybe_sent)
     _describe_whole_call(error, request, attempts, maybe_sent, elapsed)
     return error
 

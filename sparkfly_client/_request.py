@@ -203,6 +203,8 @@ class RequestBuilder:
         config = self.configuration
         host_index = options.get("_host_index")
         base = config.host if host_index is None else checked_host(config.get_host_from_settings(host_index))
+        if "@" in base:  # a user:password@ in the host is never sent (nor shown): the API's own credentials are
+            base = _without_userinfo_sent(base)
         url = base.rstrip("/") + endpoint.render_path(args)
         query = endpoint.render_query(args)
         if query:
@@ -232,6 +234,7 @@ class RequestBuilder:
 
         # The framing is said here once, so both drivers put the same bytes on the wire: http.client
         # would leave Content-Length out of a bodiless DELETE, aiohttp would send "0".
+        _drop(headers, "Content-Length")
         if body is not None:
             headers["Content-Length"] = str(len(body))
         elif endpoint.method not in _NO_BODY_METHODS:
@@ -304,6 +307,12 @@ class RequestBuilder:
 
 _SCHEME_HEADERS = ("X-Auth-Token", "REB-APIKEY", "Authorization")
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _without_userinfo_sent(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    return f"{scheme}{sep}{authority.rsplit('@', 1)[1]}{slash}{path}" if "@" in authority else url
 
 
 def _deadline(options: Mapping[str, Any]) -> Optional[float]:

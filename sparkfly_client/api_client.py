@@ -3,6 +3,7 @@ sleeps, and holds the lock of a token renewal. Every decision is the plan's (``_
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Any, Callable, Generator, Optional
@@ -50,6 +51,7 @@ class ApiClient(ClientBase):
         self.rest_client = RESTClientObject(self.configuration, pool_manager)
         self._sleep = sleep
         self._renewal_lock = threading.Lock()
+        self._lock_pid = os.getpid()
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -106,8 +108,10 @@ class ApiClient(ClientBase):
                 outcome = self._authenticate(step)  # type: ignore[arg-type]
 
     def _authenticate(self, step: Authenticate) -> str:
+        if self._lock_pid != os.getpid():  # forked while another thread may have held it: the child's own lock
+            self._renewal_lock, self._lock_pid = threading.Lock(), os.getpid()
         wait = step.lock_wait()
-        if not self._renewal_lock.acquire(timeout=-1 if wait is None else wait):
+        if not self._renewal_lock.acquire(timeout=-1 if wait is None else min(wait, threading.TIMEOUT_MAX)):
             raise step.lock_timed_out()
         try:
             token = step.settled()

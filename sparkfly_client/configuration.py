@@ -233,9 +233,18 @@ def _mask(value: Any) -> Any:
 def without_userinfo(url: str) -> str:
     """``url`` with any ``user:password@`` shown as ``***@``."""
     scheme, sep, rest = url.partition("://")
-    if "@" in rest.split("/", 1)[0]:
-        return f"{scheme}{sep}***@{rest.split('@', 1)[1]}"
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:  # the host follows the last "@": a password may hold one too
+        return f"{scheme}{sep}***@{authority.rsplit('@', 1)[1]}{slash}{path}"
     return url
+
+
+def without_userinfo_in_text(text: str) -> str:
+    """Every URL in ``text`` (a library's error message, say) with its ``user:password@`` shown as ``***@``."""
+    return _USERINFO_IN_TEXT.sub("://***@", text)
+
+
+_USERINFO_IN_TEXT = re.compile(r"://[^/\s'\"]*@")
 
 
 #: scheme, a host name (or bracketed IPv6 address), an optional port, then an optional path; nothing else.

@@ -100,7 +100,10 @@ class ApiException(OpenApiException):
         self.reason = reason
         self.body = None if body is None else hide(_capped(body))
         self.data = data
-        self.headers: Dict[str, str] = {k: hide(v) for k, v in (headers or {}).items()}
+        # A cookie or token the server sets is a secret too.
+        self.headers: Dict[str, str] = {
+            k: "***" if k.lower() in _SECRET_RESPONSE_HEADERS else hide(v) for k, v in (headers or {}).items()
+        }
         self.method = method
         self.url = url
         self.attempts = attempts
@@ -153,6 +156,8 @@ class ApiException(OpenApiException):
             return ServiceException
         return ApiException
 
+
+_SECRET_RESPONSE_HEADERS = frozenset({"set-cookie", "x-auth-token", "authorization"})
 
 #: How much of an error body an exception keeps (characters); the rest is cut and the cut is said.
 MAX_KEPT_BODY = 64 * 1024

@@ -24,6 +24,7 @@ from urllib3.exceptions import (
 )
 
 from sparkfly_client._plan import Response, Send
+from sparkfly_client.configuration import without_userinfo_in_text
 from sparkfly_client.exceptions import (
     ApiConnectionError,
     ApiException,
@@ -233,8 +234,9 @@ def _transport_error(
 
 
 def _describe(exc: BaseException) -> str:
-    # urllib3 wraps the socket error; its innermost reason is the useful part.
+    # urllib3 wraps the socket error; its innermost reason is the useful part. A proxy's URL may carry its
+    # password: no message shows a user:password@.
     reason = getattr(exc, "reason", None) or (exc.args[-1] if exc.args else None)
     if isinstance(reason, BaseException):
-        return f"{type(reason).__name__}: {reason}"
-    return f"{type(exc).__name__}: {reason if isinstance(reason, str) else exc}"
+        return without_userinfo_in_text(f"{type(reason).__name__}: {reason}")
+    return without_userinfo_in_text(f"{type(exc).__name__}: {reason if isinstance(reason, str) else exc}")
