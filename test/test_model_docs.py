@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Dict, Set, Tuple
 
 import pytest
+import typing_extensions
 
 import sparkfly_client.models
 
@@ -32,7 +33,7 @@ def shown(annotation: Any) -> str:
         return f"List[{shown(args[0])}]"
     if origin is dict:
         return f"Dict[{shown(args[0])}, {shown(args[1])}]"
-    if origin is typing.Literal:
+    if origin in (typing.Literal, typing_extensions.Literal):  # typing_extensions has its own before 3.10.1
         return type(args[0]).__name__
     return "Any" if annotation is Any else str(annotation.__name__)
 
