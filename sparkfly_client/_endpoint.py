@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Iterator, List, Mapping, Optional, Tuple, Type, TypeVar, get_args
 from urllib.parse import quote
@@ -30,15 +29,27 @@ __all__ = [
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
 class ParamKind:
-    """How a parameter's value is checked before sending."""
+    """How a parameter's value is checked before sending. (Plain classes with slots, not dataclasses,
+    throughout this module: a cold start pays for every class built at import.)"""
 
-    python_type: type
-    description: str
-    minimum: Optional[int] = None  # only for int kinds
-    allow_empty: bool = True
-    refused: Tuple[Any, ...] = ()  # values of the right type the API cannot take
+    __slots__ = ("python_type", "description", "minimum", "allow_empty", "refused", "item")
+
+    def __init__(
+        self,
+        python_type: type,
+        description: str,
+        minimum: Optional[int] = None,  # only for int kinds
+        allow_empty: bool = True,
+        refused: Tuple[Any, ...] = (),  # values of the right type the API cannot take
+        item: Optional[ParamKind] = None,  # only for list kinds
+    ) -> None:
+        self.python_type = python_type
+        self.description = description
+        self.minimum = minimum
+        self.allow_empty = allow_empty
+        self.refused = refused
+        self.item = item
 
     def check(self, name: str, value: Any) -> None:
         # bool is an int subclass; an id of True is always a mistake.
@@ -68,28 +79,29 @@ class ParamKind:
 PositiveInt = ParamKind(int, "a positive int", minimum=1)
 
 
-@dataclass(frozen=True)
 class ListKind(ParamKind):
-    """A non-empty list (or tuple) of one kind, sent as the parameter repeated: ``ids=1&ids=2``."""
+    """A non-empty list (or tuple) of one kind (``item``), sent as the parameter repeated: ``ids=1&ids=2``."""
 
-    item: ParamKind = PositiveInt
+    __slots__ = ()
 
     def check(self, name: str, value: Any) -> None:
         if not isinstance(value, (list, tuple)):
             raise self.type_error(name, value)
         if not value:  # an empty filter would silently mean "no filter"
             raise self.value_error(name, value)
+        item_kind = self.item or PositiveInt
         for index, item in enumerate(value):
-            self.item.check(f"{name}[{index}]", item)
+            item_kind.check(f"{name}[{index}]", item)
 
     def texts(self, name: str, value: Any) -> Tuple[str, ...]:
         self.check(name, value)
         return tuple(str(item) for item in value)
 
 
-@dataclass(frozen=True)
 class TimestampKind(ParamKind):
     """A timezone-aware ``datetime`` or an ISO 8601 date-time string with a zone, sent as ISO 8601."""
+
+    __slots__ = ()
 
     def check(self, name: str, value: Any) -> None:
         self.parse(name, value)
@@ -124,49 +136,77 @@ NonEmptyStr = ParamKind(str, "a non-empty str", allow_empty=False)
 PathSegmentStr = ParamKind(str, "a non-empty str other than '.' or '..'", allow_empty=False, refused=(".", ".."))
 
 
-@dataclass(frozen=True)
 class PathParam:
-    name: str
-    kind: ParamKind = PositiveInt
+    __slots__ = ("name", "kind")
+
+    def __init__(self, name: str, kind: ParamKind = PositiveInt) -> None:
+        self.name = name
+        self.kind = kind
 
 
-@dataclass(frozen=True)
 class QueryParam:
-    name: str
-    kind: ParamKind = PositiveInt
-    required: bool = False
+    __slots__ = ("name", "kind", "required")
+
+    def __init__(self, name: str, kind: ParamKind = PositiveInt, required: bool = False) -> None:
+        self.name = name
+        self.kind = kind
+        self.required = required
 
 
-@dataclass(frozen=True)
 class BodyParam:
-    name: str
-    model: Type[BaseModel]
-    required: bool = False
+    __slots__ = ("name", "model", "required")
+
+    def __init__(self, name: str, model: Type[BaseModel], required: bool = False) -> None:
+        self.name = name
+        self.model = model
+        self.required = required
 
 
-@dataclass(frozen=True)
 class Endpoint(Generic[T]):
     """One operation: method, path template, parameters, and what each response decodes into.
 
     ``returns`` is the model of every 2xx response; ``error_model`` (or ``error_models`` by status)
     is what the body of an error response is decoded into for the exception's ``.data``.
     ``auth`` lists the schemes the operation accepts, any one of which is enough, in order of preference.
+    ``accept`` is the media types it responds with, sent as ``Accept``; ``idempotent`` says whether
+    sending the request twice has the effect of sending it once, which decides what may be retried.
     """
 
-    operation_id: str
-    method: str
-    path: str
-    returns: Optional[Type[T]]
-    path_params: Tuple[PathParam, ...] = ()
-    query_params: Tuple[QueryParam, ...] = ()
-    body: Optional[BodyParam] = None
-    error_model: Optional[Type[BaseModel]] = None
-    error_models: Mapping[int, Type[BaseModel]] = field(default_factory=dict)
-    auth: Tuple[str, ...] = ()
-    #: the media types the operation responds with, sent as ``Accept``.
-    accept: str = "application/json"
-    # Whether sending the request twice has the effect of sending it once; decides what may be retried.
-    idempotent: Optional[bool] = None
+    __slots__ = (
+        "operation_id", "method", "path", "returns", "path_params", "query_params", "body", "error_model",
+        "error_models", "auth", "accept", "idempotent",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        operation_id: str,
+        method: str,
+        path: str,
+        returns: Optional[Type[T]],
+        path_params: Tuple[PathParam, ...] = (),
+        query_params: Tuple[QueryParam, ...] = (),
+        body: Optional[BodyParam] = None,
+        error_model: Optional[Type[BaseModel]] = None,
+        error_models: Optional[Mapping[int, Type[BaseModel]]] = None,
+        auth: Tuple[str, ...] = (),
+        accept: str = "application/json",
+        idempotent: Optional[bool] = None,
+    ) -> None:
+        self.operation_id = operation_id
+        self.method = method
+        self.path = path
+        self.returns = returns
+        self.path_params = path_params
+        self.query_params = query_params
+        self.body = body
+        self.error_model = error_model
+        self.error_models: Mapping[int, Type[BaseModel]] = error_models or {}
+        self.auth = auth
+        self.accept = accept
+        self.idempotent = idempotent
+
+    def __repr__(self) -> str:
+        return f"Endpoint({self.operation_id!r}, {self.method} {self.path})"
 
     @property
     def retry_safe(self) -> bool:

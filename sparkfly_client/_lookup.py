@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
-from typing import Iterable, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Iterable, List, Optional, Set, Tuple
 
-from sparkfly_client.models.credential_list import CredentialList
-from sparkfly_client.models.credential_response import CredentialResponse
+if TYPE_CHECKING:  # decoding a search brings them in; importing this module need not
+    from sparkfly_client.models.credential_list import CredentialList
+    from sparkfly_client.models.credential_response import CredentialResponse
 
 __all__ = ["PageWalk", "choose_active"]
 

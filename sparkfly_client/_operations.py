@@ -21,7 +21,6 @@ the right return type on each side.
 
 from __future__ import annotations
 
-import inspect
 from typing import TYPE_CHECKING, Any, Callable, Coroutine, Dict, Generic, Optional, TypeVar, overload
 
 from typing_extensions import Concatenate, ParamSpec
@@ -78,7 +77,7 @@ class _Variant:
         self.declaration = declaration
         self.__doc__ = declaration.__doc__
         self.name = declaration.__name__
-        self._signatures: Dict[bool, inspect.Signature] = {}
+        self._signatures: Dict[bool, Any] = {}
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -90,8 +89,10 @@ class _Variant:
         """``CredentialsApi.get_credential(api, 56)`` works as with a plain method."""
         return self._get(api)(*args, **kwargs)
 
-    def signature(self, *, is_async: bool) -> inspect.Signature:
+    def signature(self, *, is_async: bool) -> Any:
         """The parameters as declared (no ``self``) and what this variant returns, for help() and IDEs."""
+        import inspect  # not on every import: only when a method is first bound
+
         if is_async not in self._signatures:
             declared = inspect.signature(self.declaration)
             returns = str(declared.return_annotation)
@@ -107,7 +108,9 @@ class _Variant:
         return self._signatures[is_async]
 
     @property
-    def __signature__(self) -> inspect.Signature:
+    def __signature__(self) -> Any:
+        import inspect
+
         declared = inspect.signature(self.declaration)
         return declared.replace(return_annotation=self.signature(is_async=False).return_annotation)
 

@@ -6,7 +6,6 @@ No I/O. Everything here raises a typed error (``ApiTypeError``/``ApiValueError``
 from __future__ import annotations
 
 import contextlib
-import difflib
 import functools
 import math
 from dataclasses import dataclass
@@ -327,6 +326,8 @@ def _drop(headers: Dict[str, str], name: str) -> None:
 
 
 def _unexpected_keywords(endpoint: Endpoint[Any], args: Mapping[str, Any], options: Mapping[str, Any]) -> ApiTypeError:
+    import difflib  # only for this message: not on every import
+
     known = [*args, *sorted(OPTION_NAMES)]
     problems = []
     for name in sorted(set(options) - OPTION_NAMES):

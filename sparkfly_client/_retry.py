@@ -7,7 +7,6 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import timezone
-from email.utils import parsedate_to_datetime
 from typing import Callable, FrozenSet, Mapping, Optional, Union
 
 from sparkfly_client.exceptions import ApiValueError
@@ -80,6 +79,8 @@ def _parse_delay(value: str, now: float) -> Optional[float]:
         pass
     else:
         return seconds if 0.0 <= seconds < math.inf else None
+    from email.utils import parsedate_to_datetime  # an HTTP date is rare: not on every import
+
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
