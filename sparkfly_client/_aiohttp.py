@@ -63,7 +63,7 @@ class AiohttpTransport:
         # aiohttp's timeout of each limits seen: building one costs more than the rest of send's own work
         self._timeouts: Dict[Timeouts, aiohttp.ClientTimeout] = {}
 
-    async def _session_for_this_loop(self) -> aiohttp.ClientSession:
+    def _session_for_this_loop(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
         if self._loop is None:
             self._loop = loop
@@ -94,7 +94,7 @@ class AiohttpTransport:
         """One exchange. A failure comes back as a typed error (not raised)."""
         config = self.configuration
         try:
-            session = await self._session_for_this_loop()
+            session = self._session_for_this_loop()
         except OSError as exc:  # ssl.SSLError included: a certificate file that cannot be used
             return tls_setup_error(config, exc)
         started = time.monotonic()

@@ -233,7 +233,8 @@ class RequestBuilder:
 
         # The framing is said here once, so both drivers put the same bytes on the wire: http.client
         # would leave Content-Length out of a bodiless DELETE, aiohttp would send "0".
-        _drop(headers, "Content-Length")
+        if extra:  # a Content-Length given per call never doubles the framing
+            _drop(headers, "Content-Length")
         if body is not None:
             headers["Content-Length"] = str(len(body))
         elif endpoint.method not in _NO_BODY_METHODS:

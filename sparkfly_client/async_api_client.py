@@ -8,7 +8,7 @@ Needs the ``async`` extra: ``pip install "sparkfly_client[async]"``.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Generator, Optional
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Coroutine, Generator, Optional
 
 from sparkfly_client._auth import Authenticate
 from sparkfly_client._client_base import ClientBase
@@ -71,9 +71,10 @@ class AsyncApiClient(ClientBase):
         """Close the session (and its connections) unless it was given by the caller."""
         await self._transport.close()
 
-    async def run_call(self, call: Call[Any], result: str) -> Any:
-        """Run one operation call; ``result`` picks the model, the ApiResponse or the unread response."""
-        return await self._drive(self._plan(call, result))
+    def run_call(self, call: Call[Any], result: str) -> Coroutine[Any, Any, Any]:
+        """Run one operation call (a coroutine to await); ``result`` picks the model, the ApiResponse or the
+        unread response. The arguments are checked when it is awaited."""
+        return self._drive(self._plan(call, result))
 
     async def _drive(self, plan: Generator[Step, Any, Any]) -> Any:
         outcome: Any = None

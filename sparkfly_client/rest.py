@@ -101,8 +101,9 @@ class RESTClientObject:
         """The whole body, stopping at ``max_body`` bytes and at the exchange's total time limit."""
         limit = step.max_body
         declared = response.headers.get("Content-Length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise _too_large(step, int(declared))
+        expected = int(declared) if declared is not None and declared.isdigit() else None
+        if expected is not None and expected > limit:
+            raise _too_large(step, expected)
         stop_at = None if step.timeouts.total is None else started + step.timeouts.total
         chunks = []
         size = 0
@@ -114,6 +115,8 @@ class RESTClientObject:
             if size > limit:
                 raise _too_large(step, size)
             chunks.append(chunk)
+            if size == expected:  # all that was announced: no read more to find the end
+                break
             if stop_at is not None and time.monotonic() > stop_at:
                 raise ApiTimeoutError(f"timed out reading the response (over {step.timeouts.total:.3g}s)")
         response.release_conn()
