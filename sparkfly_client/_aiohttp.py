@@ -19,7 +19,7 @@ from sparkfly_client.exceptions import (
     ResponseTooLargeError,
     tls_setup_error,
 )
-from sparkfly_client.rest import connection_settings, proxy_headers
+from sparkfly_client.rest import DRAIN_LIMIT, connection_settings, proxy_headers
 
 if TYPE_CHECKING:
     from sparkfly_client._request import Timeouts
@@ -151,7 +151,12 @@ class AiohttpTransport:
 
 
 async def discard(response: aiohttp.ClientResponse) -> None:
-    """Finish with a response that will not be used: read what is left so the connection can be reused."""
+    """Finish with a response that will not be used: a small body is read so the connection can be reused; a
+    large or unannounced one is not read at all (the connection is closed instead)."""
+    length = response.content_length
+    if length is None or length > DRAIN_LIMIT:
+        response.close()
+        return
     try:
         await response.read()
     except (asyncio.TimeoutError, aiohttp.ClientError):

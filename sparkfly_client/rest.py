@@ -176,10 +176,16 @@ class RESTClientObject:
         self.pool_manager.clear()
 
 
+#: The largest unused body read to keep its connection; a larger or unannounced one closes the connection instead.
+DRAIN_LIMIT = 64 * 1024
+
+
 def discard(response: RESTResponse, drain: bool = True) -> None:
-    """Finish with a response that will not be used, so its connection returns to the pool (or closes)."""
+    """Finish with a response that will not be used: a small body is read so the connection returns to the
+    pool; a large or unannounced one is not read at all (the connection is closed instead)."""
+    declared = response.headers.get("Content-Length")
     try:
-        if drain:
+        if drain and declared is not None and declared.isdigit() and int(declared) <= DRAIN_LIMIT:
             response.drain_conn()
         else:
             response.close()

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import pytest
 from auth_fixtures import IDENTITY, KEY
 from conftest import TOKEN
-from drivers import Driver
+from drivers import Driver, read_unread
 from scripted_server import Recorded, Reply, ScriptedServer
 
 import sparkfly_client
@@ -298,3 +298,12 @@ def test_a_closed_port_is_a_connection_error_not_a_host_error() -> None:
     with sparkfly_client.ApiClient(config) as client, pytest.raises(ApiConnectionError) as caught:
         sparkfly_client.CredentialsApi(client).get_credential(56)
     assert caught.value.request_sent is False
+
+
+def test_a_large_body_on_a_retried_response_is_not_read(server: ScriptedServer, api: Any) -> None:
+    api.api_client.configuration.retries = sparkfly_client.RetryPolicy(max_retries=1, backoff_base=0.01)
+    api.api_client.configuration.max_response_bytes = 1_000_000
+    server.push(Reply(503, b"x" * 5_000_000), Reply(200, CREDENTIAL))
+    unread = api.get_credential_without_preload_content(56)
+    assert unread.status == 200 and read_unread(api, unread)  # the 503's 5 MB were skipped, not drained
+    assert len(server.requests) == 2 and server.connections_opened == 2  # its connection was closed, not reused
