@@ -12,10 +12,8 @@ import urllib3
 
 from sparkfly_client._auth import Authenticate
 from sparkfly_client._client_base import ClientBase
-from sparkfly_client._operations import HTTP_INFO
 from sparkfly_client._plan import Clock, Discard, Send, Step, Wait
 from sparkfly_client._request import Call, RequestOptions
-from sparkfly_client.api_response import ApiResponse
 from sparkfly_client.configuration import Configuration
 from sparkfly_client.rest import RESTClientObject, discard
 
@@ -83,11 +81,6 @@ class ApiClient(ClientBase):
     def run_call(self, call: Call[Any], result: str) -> Any:
         """Run one operation call; ``result`` picks the model, the ApiResponse or the unread response."""
         return self._drive(self._plan(call, result))
-
-    def call(self, call: Call[Any]) -> ApiResponse[Any]:
-        """Run one operation call and return its :class:`ApiResponse` (the typed exception for an error)."""
-        response: ApiResponse[Any] = self.run_call(call, HTTP_INFO)
-        return response
 
     def _drive(self, plan: Generator[Step, Any, Any]) -> Any:
         outcome: Any = None
