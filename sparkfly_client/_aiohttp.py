@@ -4,12 +4,14 @@ to typed errors. Imported only by :class:`~sparkfly_client.async_api_client.Asyn
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import ssl
 import time
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
 import aiohttp
 
+from sparkfly_client._attempt import AttemptLimits
 from sparkfly_client._plan import Response, Send
 from sparkfly_client.configuration import without_userinfo_in_text
 from sparkfly_client.exceptions import (
@@ -26,8 +28,10 @@ if TYPE_CHECKING:
 
 __all__ = ["AiohttpTransport"]
 
-_CHUNK = 64 * 1024
 _TIMEOUTS_KEPT = 64
+#: The limits of the attempt the current task is making, for the connector to say when it has connected.
+_ATTEMPT: contextvars.ContextVar[Optional[AttemptLimits]] = contextvars.ContextVar("sparkfly_attempt", default=None)
+_UNCANCEL = hasattr(asyncio.Task, "uncancel")  # Python 3.11+: a cancellation can be told apart and taken back
 
 
 class _NotReplayed(Exception):
@@ -50,6 +54,55 @@ async def _no_resend(
         raise _NotReplayed(exc) from exc
 
 
+class _Connector(aiohttp.TCPConnector):
+    """aiohttp's connector, noting when the connection of an attempt is ready: the read limit counts from there."""
+
+    async def connect(self, req: aiohttp.ClientRequest, traces: Any, timeout: aiohttp.ClientTimeout) -> Any:
+        connection = await super().connect(req, traces, timeout)
+        limits = _ATTEMPT.get()
+        if limits is not None:
+            limits.connected_at = self._loop.time()
+        return connection
+
+
+class _Watchdog:
+    """One timer for an attempt's limits (see ``_attempt.py``) where aiohttp would keep one per read and
+    one for the total. When they run out it cancels the attempt's task; :meth:`timed_out` then tells that
+    cancellation from any other and takes it back. Times are on the event loop's clock (``loop.time()``)."""
+
+    __slots__ = ("limits", "expired", "_loop", "_task", "_cancelling", "_handle")
+
+    def __init__(self, limits: AttemptLimits, loop: asyncio.AbstractEventLoop) -> None:
+        self.limits = limits
+        self.expired: Optional[str] = None
+        self._loop = loop
+        self._task = asyncio.current_task(loop)
+        self._cancelling = self._task.cancelling() if _UNCANCEL and self._task is not None else 0
+        self._handle: Optional[asyncio.TimerHandle] = None
+        self._arm(limits.check(loop.time()))
+
+    def _arm(self, verdict: Union[float, str, None]) -> None:
+        if isinstance(verdict, str):
+            self.expired = verdict
+            if self._task is not None:
+                self._task.cancel()
+        elif verdict is not None:
+            self._handle = self._loop.call_at(verdict, self._fire)
+
+    def _fire(self) -> None:
+        self._arm(self.limits.check(self._loop.time()))
+
+    def stop(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+
+    def timed_out(self) -> bool:
+        """After a CancelledError: whether it was this watchdog's doing (and only its own)."""
+        if self.expired is None:
+            return False
+        return self._task is None or not _UNCANCEL or self._task.uncancel() <= self._cancelling
+
+
 class AiohttpTransport:
     """Owns (or borrows) the aiohttp session of one client, created in the event loop of its first call."""
 
@@ -61,7 +114,7 @@ class AiohttpTransport:
         self._settings: Any = None
         self._retired: List[aiohttp.ClientSession] = []
         # aiohttp's timeout of each limits seen: building one costs more than the rest of send's own work
-        self._timeouts: Dict[Timeouts, aiohttp.ClientTimeout] = {}
+        self._timeouts: Dict[Tuple[Timeouts, bool], aiohttp.ClientTimeout] = {}
 
     def _session_for_this_loop(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
@@ -79,13 +132,11 @@ class AiohttpTransport:
         if self._session is None or (self._own and self._session.closed):
             config = self.configuration
             self._settings = connection_settings(config)
-            connector = aiohttp.TCPConnector(limit=config.connection_pool_maxsize, ssl=_ssl_setting(config))
+            connector = _Connector(limit=config.connection_pool_maxsize, ssl=_ssl_setting(config))
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 auto_decompress=False,
                 cookie_jar=aiohttp.DummyCookieJar(),  # as the sync client: no cookie is kept from a response
-                # aiohttp would label a bodiless PUT application/octet-stream; the rest it adds, the client sends
-                skip_auto_headers=("Content-Type",),
                 middlewares=(_no_resend,),
             )
         return self._session
@@ -107,39 +158,73 @@ class AiohttpTransport:
                 extra["server_hostname"] = config.tls_server_name
         else:  # a session of the caller's: its own middlewares give way to the one that stops resends
             extra["middlewares"] = (_no_resend,)
+        if step.body is None and step.method in _LABELLED_METHODS and not _has_content_type(step.headers):
+            extra["skip_auto_headers"] = _CONTENT_TYPE  # aiohttp would label a bodiless PUT application/octet-stream
+        # The client's own session reading the whole body: one watchdog timer keeps the attempt's limits. A
+        # session of the caller's, or a response handed back unread, keeps aiohttp's timers (they go on
+        # applying to reads made later).
+        watchdog: Optional[_Watchdog] = None
+        attempt: Optional[contextvars.Token[Optional[AttemptLimits]]] = None
+        if self._own and step.preload:
+            loop = self._loop
+            assert loop is not None
+            limits = AttemptLimits(step.timeouts, loop.time())
+            watchdog = _Watchdog(limits, loop)
+            attempt = _ATTEMPT.set(limits)
         try:
-            response = await session.request(
-                step.method,
-                step.url,
-                data=step.body,
-                headers=step.headers,
-                timeout=self._timeouts.get(step.timeouts) or self._timeout(step.timeouts),
-                allow_redirects=False,
-                **extra,
+            try:
+                response = await session.request(
+                    step.method,
+                    step.url,
+                    data=step.body,
+                    headers=step.headers,
+                    timeout=self._timeout(step.timeouts, watchdog is not None),
+                    allow_redirects=False,
+                    **extra,
+                )
+            except (asyncio.TimeoutError, aiohttp.ClientError, _NotReplayed) as exc:
+                return _transport_error(exc, started, reading=False)
+            if not step.preload:
+                return Response(response.status, response.reason, response.headers, b"", response)
+            try:
+                body = await _read(response, step, None if watchdog is None else watchdog.limits, self._loop)
+            except ApiTransportError as exc:
+                response.close()
+                return exc
+            except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+                response.close()
+                return _transport_error(exc, started, reading=True)
+            except BaseException:  # cancelled: the connection is in an unknown state, never reuse it
+                response.close()
+                raise
+            response.release()
+            return Response(response.status, response.reason, response.headers, body, None)
+        except asyncio.CancelledError:
+            if watchdog is None or not watchdog.timed_out():
+                raise
+            return ApiTimeoutError(
+                f"timed out ({watchdog.expired})",
+                elapsed=time.monotonic() - started,
+                request_sent=watchdog.limits.connected,
             )
-        except (asyncio.TimeoutError, aiohttp.ClientError, _NotReplayed) as exc:
-            return _transport_error(exc, started, reading=False)
-        if not step.preload:
-            return Response(response.status, response.reason, response.headers, b"", response)
-        try:
-            body = await _read(response, step)
-        except ApiTransportError as exc:
-            response.close()
-            return exc
-        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
-            response.close()
-            return _transport_error(exc, started, reading=True)
-        except BaseException:  # cancelled: the connection is in an unknown state, never reuse it
-            response.close()
-            raise
-        response.release()
-        return Response(response.status, response.reason, response.headers, body, None)
+        finally:
+            if watchdog is not None:
+                watchdog.stop()
+            if attempt is not None:
+                _ATTEMPT.reset(attempt)
 
-    def _timeout(self, limits: Timeouts) -> aiohttp.ClientTimeout:
-        if len(self._timeouts) >= _TIMEOUTS_KEPT:  # limits cut to a deadline's remainder differ call by call
-            self._timeouts.clear()
-        timeout = aiohttp.ClientTimeout(total=limits.total, sock_connect=limits.connect, sock_read=limits.read)
-        self._timeouts[limits] = timeout
+    def _timeout(self, limits: Timeouts, watched: bool) -> aiohttp.ClientTimeout:
+        """aiohttp's timeout for these limits: only the connect limit when a watchdog keeps the rest."""
+        key = (limits, watched)
+        timeout = self._timeouts.get(key)
+        if timeout is None:
+            if len(self._timeouts) >= _TIMEOUTS_KEPT:  # limits cut to a deadline's remainder differ call by call
+                self._timeouts.clear()
+            if watched:
+                timeout = aiohttp.ClientTimeout(total=None, sock_connect=limits.connect, sock_read=None)
+            else:
+                timeout = aiohttp.ClientTimeout(total=limits.total, sock_connect=limits.connect, sock_read=limits.read)
+            self._timeouts[key] = timeout
         return timeout
 
     async def close(self) -> None:
@@ -165,17 +250,26 @@ async def discard(response: aiohttp.ClientResponse) -> None:
         response.release()
 
 
-async def _read(response: aiohttp.ClientResponse, step: Send) -> bytes:
+async def _read(response: aiohttp.ClientResponse, step: Send, limits: Optional[AttemptLimits], loop: Any) -> bytes:
     limit = step.max_body
     declared = response.content_length
-    if declared is not None:
-        if declared > limit:
-            raise _too_large(step, declared)
-        # aiohttp's parser stops at the declared length, so the whole body is within the limit.
-        return await response.read()
+    if declared is not None and declared > limit:
+        raise _too_large(step, declared)
+    content = response.content
+    if content.is_eof():  # the whole body came with the headers (a small answer's usual case)
+        body = await response.read()
+        if len(body) > limit:
+            raise _too_large(step, len(body))
+        return body
+    # aiohttp's parser stops at a declared length; each piece that arrives counts as progress for the read limit
     chunks = []
     size = 0
-    async for chunk in response.content.iter_chunked(_CHUNK):
+    while True:
+        if limits is not None:
+            limits.progress_at = loop.time()
+        chunk = await content.readany()
+        if not chunk:
+            break
         size += len(chunk)
         if size > limit:
             raise _too_large(step, size)
@@ -189,6 +283,14 @@ def _too_large(step: Send, size: int) -> ResponseTooLargeError:
         request_sent=True,
         retryable=False,
     )
+
+
+_LABELLED_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_CONTENT_TYPE = ("Content-Type",)
+
+
+def _has_content_type(headers: Mapping[str, str]) -> bool:
+    return any(name.lower() == "content-type" for name in headers)
 
 
 def _ssl_setting(config: Any) -> Union[bool, ssl.SSLContext]:

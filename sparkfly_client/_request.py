@@ -6,9 +6,7 @@ No I/O. Everything here raises a typed error (``ApiTypeError``/``ApiValueError``
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Dict, Generic, Mapping, Optional, Tuple, TypeVar, Union
 
 from typing_extensions import TypedDict
@@ -64,13 +62,22 @@ class Call(Generic[R]):
         self.options = options
 
 
-@dataclass(frozen=True)
 class Timeouts:
-    """Socket limits for one exchange: ``connect`` and each ``read``, or ``total`` for both together."""
+    """Socket limits for one exchange: ``connect`` and each ``read``, or ``total`` for both together.
+    Immutable; compared by identity (the drivers key their own timeout objects by it)."""
 
-    connect: Optional[float] = None
-    read: Optional[float] = None
-    total: Optional[float] = None
+    __slots__ = ("connect", "read", "total", "_cut")
+
+    def __init__(
+        self, connect: Optional[float] = None, read: Optional[float] = None, total: Optional[float] = None
+    ) -> None:
+        self.connect = connect
+        self.read = read
+        self.total = total
+        self._cut: Dict[int, Timeouts] = {}  # within(), by whole seconds left
+
+    def __repr__(self) -> str:
+        return f"Timeouts(connect={self.connect}, read={self.read}, total={self.total})"
 
     @classmethod
     def from_value(cls, value: TimeoutArg) -> Timeouts:
@@ -90,9 +97,15 @@ class Timeouts:
         then the same object from call to call, which the drivers turn into their own timeout once."""
         if remaining is None:
             return self
-        if remaining >= 10.0:
-            return _within_whole_seconds(self, math.floor(remaining))
-        return self._capped(remaining)
+        if remaining < 10.0:
+            return self._capped(remaining)
+        whole = int(remaining)
+        cut = self._cut.get(whole)
+        if cut is None:
+            if len(self._cut) >= _CUTS_KEPT:
+                self._cut.clear()
+            cut = self._cut[whole] = self._capped(float(whole))
+        return cut
 
     def _capped(self, remaining: float) -> Timeouts:
         return Timeouts(
@@ -102,9 +115,7 @@ class Timeouts:
         )
 
 
-@functools.lru_cache(maxsize=256)
-def _within_whole_seconds(limits: Timeouts, remaining: int) -> Timeouts:
-    return limits._capped(float(remaining))
+_CUTS_KEPT = 256
 
 
 def _seconds(value: Any, what: str) -> Optional[float]:

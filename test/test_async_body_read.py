@@ -101,3 +101,54 @@ def test_a_changed_read_timeout_applies_from_the_next_call() -> None:
             return first
 
         assert run(configuration, two_calls).credential.id == 7
+
+
+async def stalling_server(first_part: bytes, total_length: int, stall: float) -> Tuple[asyncio.AbstractServer, str]:
+    """Answers with headers announcing ``total_length`` bytes and ``first_part`` of them, then goes quiet."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % total_length)
+        writer.write(first_part)
+        await writer.drain()
+        await asyncio.sleep(stall)
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    return server, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+
+
+def test_a_body_that_stops_arriving_times_out_after_the_read_limit() -> None:
+    async def main() -> Tuple[ApiTimeoutError, float]:
+        server, url = await stalling_server(b'{"credential": {"id": 7', 200, stall=3.0)
+        configuration = configured(url, retries=0, timeout=(5.0, 0.3))
+        async with server, sparkfly_client.AsyncApiClient(configuration) as client:
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(ApiTimeoutError) as caught:
+                await sparkfly_client.AsyncCredentialsApi(client).get_credential(7)
+            return caught.value, asyncio.get_running_loop().time() - started
+
+    error, elapsed = asyncio.run(main())
+    assert 0.3 <= elapsed < 1.0
+    assert "read timeout" in str(error) and error.request_sent
+
+
+def test_a_body_that_keeps_arriving_is_read_however_long_it_takes_in_all() -> None:
+    # One byte every 20 ms: each wait is far below the read limit, the whole answer well above it.
+    body = {"credential": {"id": 7}, "errors": {}}
+    with ScriptedServer(Reply(200, body, drip=0.02)) as server:
+        answer = run(configured(server.url, retries=0, timeout=(5.0, 0.25)), lambda api: api.get_credential(7))
+    assert answer.credential.id == 7
+
+
+def test_cancelling_a_call_from_outside_is_not_taken_for_a_timeout() -> None:
+    with ScriptedServer(Reply(200, ANSWER)) as server:
+        server.push(Reply(200, ANSWER, delay=1.0))
+
+        async def use(api: Any) -> Any:
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(api.get_credential(7), 0.2)  # the caller's own limit, not the client's
+            return await api.get_credential(7)  # the client is still usable
+
+        answer = run(configured(server.url, retries=0, timeout=(5.0, 5.0)), use)
+    assert answer.credential.id == 7
