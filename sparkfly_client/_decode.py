@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional, Type, cast
+from typing import TYPE_CHECKING, Any, Optional, Type
 
 from pydantic import BaseModel, ValidationError
 
@@ -28,7 +28,7 @@ def decode(response: Response, attempts: int, max_retry_wait: float) -> ApiRespo
         if returns is None or status == 204:
             return ApiResponse(status, response.headers, None, raw)
         try:
-            data = cast(Type[BaseModel], returns).model_validate_json(raw)
+            data = returns.model_validate_json(raw)
         except (ValidationError, ValueError) as exc:
             problem = summarise_validation_error(exc) if isinstance(exc, ValidationError) else str(exc)
             why = f"The body is not a valid {returns.__name__}: {problem}"

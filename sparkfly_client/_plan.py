@@ -145,15 +145,13 @@ def plan_call(
             if token is None:
                 token = yield auth.need(None, deadline_at)
             headers = {**request.headers, SPARKFLY_TOKEN: token}
+        sent_at = clock.monotonic()
         remaining: Optional[float] = None
         if deadline_at is not None:
-            remaining = deadline_at - clock.monotonic()
+            remaining = deadline_at - sent_at
             if remaining <= 0:
-                raise _deadline_passed(
-                    request, attempts, maybe_sent, clock.monotonic() - started, deadline_at - started
-                )
+                raise _deadline_passed(request, attempts, maybe_sent, sent_at - started, deadline_at - started)
         attempts += 1
-        sent_at = clock.monotonic()
         outcome = yield Send(request, headers, request.timeouts.within(remaining), preload, max_body)
 
         if isinstance(outcome, ApiTransportError):
