@@ -149,17 +149,9 @@ class AiohttpTransport:
         except OSError as exc:  # ssl.SSLError included: a certificate file that cannot be used
             return tls_setup_error(config, exc)
         started = time.monotonic()
-        extra: Dict[str, Any] = {}
-        if self._own:
-            if config.proxy:
-                extra["proxy"] = config.proxy
-                extra["proxy_headers"] = proxy_headers(config.proxy, config.proxy_headers)
-            if config.tls_server_name:
-                extra["server_hostname"] = config.tls_server_name
-        else:  # a session of the caller's: its own middlewares give way to the one that stops resends
-            extra["middlewares"] = (_no_resend,)
-        if step.body is None and step.method in _LABELLED_METHODS and not _has_content_type(step.headers):
-            extra["skip_auto_headers"] = _CONTENT_TYPE  # aiohttp would label a bodiless PUT application/octet-stream
+        extra = _NOTHING_EXTRA
+        if not self._own or config.proxy or config.tls_server_name or step.body is None:
+            extra = self._extra(step)
         # The client's own session reading the whole body: one watchdog timer keeps the attempt's limits. A
         # session of the caller's, or a response handed back unread, keeps aiohttp's timers (they go on
         # applying to reads made later).
@@ -212,6 +204,22 @@ class AiohttpTransport:
                 watchdog.stop()
             if attempt is not None:
                 _ATTEMPT.reset(attempt)
+
+    def _extra(self, step: Send) -> Dict[str, Any]:
+        """What a request takes beyond the common arguments, where the settings or the request call for it."""
+        config = self.configuration
+        extra: Dict[str, Any] = {}
+        if self._own:
+            if config.proxy:
+                extra["proxy"] = config.proxy
+                extra["proxy_headers"] = proxy_headers(config.proxy, config.proxy_headers)
+            if config.tls_server_name:
+                extra["server_hostname"] = config.tls_server_name
+        else:  # a session of the caller's: its own middlewares give way to the one that stops resends
+            extra["middlewares"] = (_no_resend,)
+        if step.body is None and step.method in _LABELLED_METHODS and not _has_content_type(step.headers):
+            extra["skip_auto_headers"] = _CONTENT_TYPE  # aiohttp would label a bodiless PUT application/octet-stream
+        return extra
 
     def _timeout(self, limits: Timeouts, watched: bool) -> aiohttp.ClientTimeout:
         """aiohttp's timeout for these limits: only the connect limit when a watchdog keeps the rest."""
@@ -285,6 +293,7 @@ def _too_large(step: Send, size: int) -> ResponseTooLargeError:
     )
 
 
+_NOTHING_EXTRA: Dict[str, Any] = {}
 _LABELLED_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _CONTENT_TYPE = ("Content-Type",)
 

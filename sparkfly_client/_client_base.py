@@ -10,6 +10,7 @@ from sparkfly_client._endpoint import Endpoint
 from sparkfly_client._operations import DATA, UNREAD
 from sparkfly_client._plan import Clock, Response, Step, plan_call
 from sparkfly_client._request import Call, PreparedRequest, RequestBuilder, check_header
+from sparkfly_client.api_response import ApiResponse
 from sparkfly_client.configuration import Configuration
 
 __all__ = ["ClientBase"]
@@ -82,8 +83,8 @@ class ClientBase:
         )
         if result == UNREAD:
             return response.raw
-        decoded = decode(response, attempts, config.max_retry_wait)
-        return decoded.data if result == DATA else decoded
+        data = decode(response, attempts, config.max_retry_wait)
+        return data if result == DATA else ApiResponse(response.status, response.headers, data, response.body)
 
     def _auth_request(self, endpoint: Endpoint[None], headers: Dict[str, str]) -> PreparedRequest:
         return self._builder.build(Call(endpoint, {}, {"_headers": headers}))

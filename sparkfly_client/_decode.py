@@ -8,7 +8,6 @@ from pydantic import BaseModel, ValidationError
 
 from sparkfly_client._endpoint import summarise_validation_error
 from sparkfly_client._retry import server_requested_delay
-from sparkfly_client.api_response import ApiResponse
 from sparkfly_client.exceptions import ApiException, Redactor, ResponseDecodeError
 
 if TYPE_CHECKING:
@@ -18,22 +17,22 @@ if TYPE_CHECKING:
 __all__ = ["decode", "error_for"]
 
 
-def decode(response: Response, attempts: int, max_retry_wait: float) -> ApiResponse[Any]:
-    """The response as ``ApiResponse`` of the declared model, or the typed exception for its status."""
+def decode(response: Response, attempts: int, max_retry_wait: float) -> Any:
+    """The response's body as the declared model (``None`` for none), or the typed exception for its status."""
     status = response.status
     request = response.request
     if 200 <= status < 300:
         returns = request.endpoint.returns
         raw = response.body
         if returns is None or status == 204:
-            return ApiResponse(status, response.headers, None, raw)
+            return None
         try:
             data = returns.model_validate_json(raw)
         except (ValidationError, ValueError) as exc:
             problem = summarise_validation_error(exc) if isinstance(exc, ValidationError) else str(exc)
             why = f"The body is not a valid {returns.__name__}: {problem}"
             raise error_for(request, response, attempts, note=why, error_class=ResponseDecodeError) from None
-        return ApiResponse(status, response.headers, data, raw)
+        return data
     requested = server_requested_delay(status, response.headers)
     note: Optional[str] = None
     if requested is not None and requested > max_retry_wait:

@@ -196,7 +196,7 @@ def discard(response: RESTResponse, drain: bool = True) -> None:
 def connection_settings(configuration: Any) -> Tuple[Any, ...]:
     """What the pools are built from: when any of it changes, both drivers build theirs again."""
     c = configuration
-    headers = tuple(sorted((c.proxy_headers or {}).items()))
+    headers = tuple(sorted(c.proxy_headers.items())) if c.proxy_headers else ()
     return (c.verify_ssl, c.ssl_ca_cert, c.cert_file, c.key_file, c.tls_server_name, c.proxy, headers,
             c.connection_pool_maxsize)  # fmt: skip
 
