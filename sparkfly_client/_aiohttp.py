@@ -320,8 +320,11 @@ def _transport_error(exc: BaseException, started: float, *, reading: bool) -> Ap
     detail = without_userinfo_in_text(f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__)
     if isinstance(cause, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError)):
         return ApiConnectionError(f"TLS failure ({detail})", elapsed=elapsed, request_sent=False, retryable=False)
-    if isinstance(cause, (aiohttp.ClientProxyConnectionError, aiohttp.ClientHttpProxyError)):
-        # The proxy refused or could not be reached: nothing reached the server.
+    if isinstance(cause, aiohttp.ClientHttpProxyError):  # the proxy answered the tunnel request with a refusal
+        return ApiConnectionError(
+            f"proxy failure ({detail})", elapsed=elapsed, request_sent=False, proxy_status=cause.status
+        )
+    if isinstance(cause, aiohttp.ClientProxyConnectionError):  # the proxy could not be reached
         return ApiConnectionError(f"proxy failure ({detail})", elapsed=elapsed, request_sent=False)
     if isinstance(cause, aiohttp.ClientConnectorError):
         return ApiConnectionError(f"connection failed ({detail})", elapsed=elapsed, request_sent=False)

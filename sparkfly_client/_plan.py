@@ -157,6 +157,9 @@ def plan_call(
         if isinstance(outcome, ApiTransportError):
             maybe_sent = maybe_sent or outcome.request_sent
             refusal = _refusal(request, retries, sent=outcome.request_sent, retryable=outcome.retryable)
+            if refusal is None and outcome.proxy_status is not None and outcome.proxy_status not in policy.statuses:
+                # A proxy that refuses the tunnel (407 without credentials, 403) answers the same way again.
+                refusal = f"the proxy refused the tunnel with status {outcome.proxy_status}"
             wait = None if refusal else policy.backoff(retries + 1, clock.random)
             refusal = refusal or _beyond_deadline(wait, deadline_at, clock)
             if refusal is None:

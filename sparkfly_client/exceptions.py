@@ -259,6 +259,7 @@ class ApiTransportError(OpenApiException):
         attempts: int = 1,
         request_sent: bool = True,
         retryable: bool = True,
+        proxy_status: Optional[int] = None,
     ) -> None:
         self.message = message
         self.method = method
@@ -269,6 +270,8 @@ class ApiTransportError(OpenApiException):
         self.request_sent = request_sent
         #: False when trying again cannot help (e.g. the server's certificate was rejected).
         self.retryable = retryable
+        #: The status the proxy answered the tunnel request (CONNECT) with, when it refused it (e.g. 407).
+        self.proxy_status = proxy_status
         super().__init__(message)
 
     def __str__(self) -> str:

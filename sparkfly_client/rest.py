@@ -8,6 +8,7 @@ connection with its parent).
 from __future__ import annotations
 
 import os
+import re
 import ssl
 import time
 from typing import Any, Dict, Mapping, Optional, Tuple, Union
@@ -238,8 +239,21 @@ def _transport_error(
     else:
         what = "connection failed"
     return error_class(
-        f"{what} ({cause})", elapsed=time.monotonic() - started, request_sent=request_sent, retryable=retryable
+        f"{what} ({cause})",
+        elapsed=time.monotonic() - started,
+        request_sent=request_sent,
+        retryable=retryable,
+        proxy_status=_tunnel_status(cause) if isinstance(exc, ProxyError) else None,
     )
+
+
+def _tunnel_status(cause: str) -> Optional[int]:
+    """The status a proxy refused the tunnel with (http.client says only "Tunnel connection failed: 407 ...")."""
+    found = _TUNNEL_REFUSED.search(cause)
+    return int(found.group(1)) if found else None
+
+
+_TUNNEL_REFUSED = re.compile(r"Tunnel connection failed: (\d{3})\b")
 
 
 def _describe(exc: BaseException) -> str:

@@ -178,6 +178,17 @@ def token_reply(token: str) -> Response:
     return Response(204, "", {"X-Auth-Token": token}, b"", None)
 
 
+def test_a_proxy_refusing_the_tunnel_is_asked_again_only_for_a_status_the_policy_retries() -> None:
+    time = FakeTime()
+    plan, _ = start(prepare(), time)
+    refused = ApiConnectionError("proxy failure (407)", request_sent=False, proxy_status=407)
+    with pytest.raises(ApiConnectionError) as caught:
+        plan.send(refused)
+    assert caught.value.attempts == 1
+    plan, _ = start(prepare(), time)
+    assert isinstance(plan.send(ApiConnectionError("proxy failure (503)", request_sent=False, proxy_status=503)), Wait)
+
+
 def test_a_401_renews_the_token_once_and_replays_once() -> None:
     time = FakeTime()
     tokens = TokenSource(time)

@@ -494,3 +494,56 @@ def test_the_deadline_covers_waiting_for_the_token(server: ScriptedServer, drive
     with driver.client(config) as client, pytest.raises(ApiTimeoutError):
         driver.credentials(client).get_credential(56)
     assert time.monotonic() - started < 2.0
+
+
+class TunnelRefusingProxy:
+    """A proxy that answers every CONNECT with ``status``, counting the tunnels asked for."""
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+        self.tunnels = 0
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:
+                return
+            with connection:
+                received = b""
+                while b"\r\n\r\n" not in received:
+                    chunk = connection.recv(4096)
+                    if not chunk:
+                        break
+                    received += chunk
+                if received.startswith(b"CONNECT "):
+                    self.tunnels += 1
+                connection.sendall(f"HTTP/1.1 {self.status}\r\nContent-Length: 0\r\n\r\n".encode())
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+@pytest.mark.parametrize(
+    ("status", "tunnels"),
+    [("407 Proxy Authentication Required", 1), ("403 Forbidden", 1), ("503 Service Unavailable", 3)],
+)
+def test_a_proxy_that_refuses_the_tunnel_is_asked_again_only_when_its_status_is_worth_retrying(
+    driver: Any, status: str, tunnels: int
+) -> None:
+    proxy = TunnelRefusingProxy(status)
+    config = sparkfly_client.Configuration(
+        host="https://api.sparkfly.test", api_key={"X-Auth-Token": TOKEN}, retries=FAST, proxy=proxy.url
+    )
+    try:
+        with driver.client(config) as client, pytest.raises(ApiConnectionError) as caught:
+            driver.credentials(client).get_credential(56)
+    finally:
+        proxy.close()
+    error = caught.value
+    assert proxy.tunnels == tunnels and error.attempts == tunnels
+    assert error.proxy_status == int(status[:3]) and not error.request_sent
+    assert "proxy failure" in str(error) and status[:3] in str(error)
