@@ -1,0 +1,135 @@
+"""Count the machine instructions one call costs, sync and async, against the floor: a figure that does not move
+with the machine's load, for telling a small change from noise.
+
+    python benchmarks/instructions.py            # needs valgrind (cachegrind)
+
+For each client (the SDK and the floor of benchmarks/run.py and benchmarks/async_bench.py: urllib3 or
+aiohttp plus pydantic), a child interpreter runs under cachegrind making ``--calls`` calls after a warm-up,
+and again making ``--calls`` more; the difference, divided by the extra calls, is the instructions of one
+call (the interpreter's start-up, the imports and the warm-up cancel out). The server is the canned one of
+benchmarks/server.py, running natively. Instructions are not CPU time (cache misses are not counted), but
+they are exact: a change that adds work shows up however busy the machine is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from run import CREDENTIAL_ID, FLOOR, SDK, TOKEN, floor_client, floor_request_body, sdk_calls, sdk_client  # noqa: E402
+from server import canned_server  # noqa: E402
+
+CLIENTS = (("sync", FLOOR), ("sync", SDK), ("async", FLOOR), ("async", SDK))
+OPERATIONS = ("get_credential", "create_credential")
+WARMUP = 50
+
+
+# --- the child: make the calls --------------------------------------------------------------------
+
+
+def sync_calls(kind: str, url: str) -> Dict[str, Callable[[], Any]]:
+    return (sdk_client(url) if kind == SDK else floor_client(url)).calls
+
+
+async def async_run(kind: str, url: str, operation: str, calls: int) -> None:
+    import aiohttp
+    from floor_models import FloorCredentialResponse
+
+    import sparkfly_client
+
+    if kind == SDK:
+        configuration = sparkfly_client.Configuration(host=url)
+        configuration.api_key["X-Auth-Token"] = TOKEN
+        client = sparkfly_client.AsyncApiClient(configuration)
+        call = sdk_calls(sparkfly_client.AsyncCredentialsApi(client))[operation]
+        close = client.close
+    else:
+        session = aiohttp.ClientSession()
+        headers = {"Accept": "application/json", "User-Agent": "bench", "X-Auth-Token": TOKEN}
+        one = f"{url}/v1.0/credentials/{CREDENTIAL_ID}"
+
+        async def fetch(method: str, target: str, **kwargs: Any) -> Any:
+            async with session.request(method, target, **kwargs) as response:
+                return FloorCredentialResponse.model_validate_json(await response.read())
+
+        post_headers = {**headers, "Content-Type": "application/json"}
+        create_url = f"{url}/v1.0/credentials"
+        call = {
+            "get_credential": lambda: fetch("GET", one, headers=headers),
+            "create_credential": lambda: fetch("POST", create_url, data=floor_request_body(), headers=post_headers),
+        }[operation]
+        close = session.close
+    for _ in range(WARMUP + calls):
+        await call()
+    await close()
+
+
+def child(driver: str, kind: str, url: str, operation: str, calls: int) -> None:
+    if driver == "async":
+        asyncio.run(async_run(kind, url, operation, calls))
+        return
+    call = sync_calls(kind, url)[operation]
+    for _ in range(WARMUP + calls):
+        call()
+
+
+# --- the parent: run the children under cachegrind ------------------------------------------------
+
+
+def instructions(driver: str, kind: str, url: str, operation: str, calls: int) -> int:
+    command = [
+        "valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+        sys.executable, str(Path(__file__).resolve()), "--child", driver, kind, url, operation, str(calls),
+    ]  # fmt: skip
+    finished = subprocess.run(command, capture_output=True, text=True, check=False)
+    found = re.search(r"I\s+refs:\s+([\d,]+)", finished.stderr)
+    if finished.returncode != 0 or not found:
+        raise SystemExit(f"cachegrind failed for {driver} {kind} {operation}:\n{finished.stderr[-2000:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def per_call(driver: str, kind: str, url: str, operation: str, calls: int) -> float:
+    few, many = (instructions(driver, kind, url, operation, n) for n in (calls, 2 * calls))
+    return (many - few) / calls
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calls", type=int, default=200, help="calls counted per client and operation")
+    parser.add_argument("--driver", choices=("sync", "async"), help="only this driver")
+    parser.add_argument("--operation", choices=OPERATIONS, help="only this operation")
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        driver, kind, url, operation, calls = args.child
+        child(driver, kind, url, operation, int(calls))
+        return
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is not installed: this benchmark counts instructions with cachegrind")
+    cases: List[Tuple[str, str, str]] = [
+        (d, k, op) for op in OPERATIONS for d, k in CLIENTS if args.driver in (None, d) and args.operation in (None, op)
+    ]
+    with canned_server() as server, ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        counted = dict(zip(cases, pool.map(lambda case: per_call(*case[:2], server.url, case[2], args.calls), cases)))
+    print(f"# Instructions per call (cachegrind, {args.calls} calls after {WARMUP} warm-up calls)\n")
+    print("| call | driver | client | instructions/call | / floor |")
+    print("|---|---|---|---:|---:|")
+    for driver, kind, operation in cases:
+        count = counted[driver, kind, operation]
+        floor = counted[driver, FLOOR, operation]
+        print(f"| {operation} | {driver} | {kind} | {count:,.0f} | {count / floor:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
