@@ -121,7 +121,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         (d, k, op) for op in OPERATIONS for d, k in CLIENTS if args.driver in (None, d) and args.operation in (None, op)
     ]
     with canned_server() as server, ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        counted = dict(zip(cases, pool.map(lambda case: per_call(*case[:2], server.url, case[2], args.calls), cases)))
+        counts = pool.map(lambda case: per_call(case[0], case[1], server.url, case[2], args.calls), cases)
+        counted = dict(zip(cases, counts))
     print(f"# Instructions per call (cachegrind, {args.calls} calls after {WARMUP} warm-up calls)\n")
     print("| call | driver | client | instructions/call | / floor |")
     print("|---|---|---|---:|---:|")
