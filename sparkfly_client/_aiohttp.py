@@ -31,6 +31,7 @@ __all__ = ["AiohttpTransport"]
 _TIMEOUTS_KEPT = 64
 #: The limits of the attempt the current task is making, for the connector to say when it has connected.
 _ATTEMPT: contextvars.ContextVar[Optional[AttemptLimits]] = contextvars.ContextVar("sparkfly_attempt", default=None)
+_EMPTY_CONTEXT = contextvars.Context()
 _UNCANCEL = hasattr(asyncio.Task, "uncancel")  # Python 3.11+: a cancellation can be told apart and taken back
 
 
@@ -65,21 +66,22 @@ class _Connector(aiohttp.TCPConnector):
         return connection
 
 
-class _Watchdog:
-    """One timer for an attempt's limits (see ``_attempt.py``) where aiohttp would keep one per read and
-    one for the total. When they run out it cancels the attempt's task; :meth:`timed_out` then tells that
-    cancellation from any other and takes it back. Times are on the event loop's clock (``loop.time()``)."""
+class _Watchdog(AttemptLimits):
+    """An attempt's limits (see ``_attempt.py``) kept with one timer, where aiohttp would keep one per read
+    and one for the total. When they run out it cancels the attempt's task; :meth:`timed_out` then tells
+    that cancellation from any other and takes it back. Times are on the event loop's clock (``loop.time()``)."""
 
-    __slots__ = ("limits", "expired", "_loop", "_task", "_cancelling", "_handle")
+    __slots__ = ("expired", "_loop", "_task", "_cancelling", "_handle")
 
-    def __init__(self, limits: AttemptLimits, loop: asyncio.AbstractEventLoop) -> None:
-        self.limits = limits
+    def __init__(self, timeouts: Timeouts, loop: asyncio.AbstractEventLoop) -> None:
+        started = loop.time()
+        super().__init__(timeouts, started)
         self.expired: Optional[str] = None
         self._loop = loop
         self._task = asyncio.current_task(loop)
         self._cancelling = self._task.cancelling() if _UNCANCEL and self._task is not None else 0
         self._handle: Optional[asyncio.TimerHandle] = None
-        self._arm(limits.check(loop.time()))
+        self._arm(self.check(started))
 
     def _arm(self, verdict: Union[float, str, None]) -> None:
         if isinstance(verdict, str):
@@ -87,10 +89,11 @@ class _Watchdog:
             if self._task is not None:
                 self._task.cancel()
         elif verdict is not None:
-            self._handle = self._loop.call_at(verdict, self._fire)
+            # The check reads no context variable: one shared empty context saves copying the task's per timer.
+            self._handle = self._loop.call_at(verdict, self._fire, context=_EMPTY_CONTEXT)
 
     def _fire(self) -> None:
-        self._arm(self.limits.check(self._loop.time()))
+        self._arm(self.check(self._loop.time()))
 
     def stop(self) -> None:
         if self._handle is not None:
@@ -160,9 +163,8 @@ class AiohttpTransport:
         if self._own and step.preload:
             loop = self._loop
             assert loop is not None
-            limits = AttemptLimits(step.timeouts, loop.time())
-            watchdog = _Watchdog(limits, loop)
-            attempt = _ATTEMPT.set(limits)
+            watchdog = _Watchdog(step.timeouts, loop)
+            attempt = _ATTEMPT.set(watchdog)
         try:
             try:
                 response = await session.request(
@@ -179,7 +181,12 @@ class AiohttpTransport:
             if not step.preload:
                 return Response(response.status, response.reason, response.headers, b"", response)
             try:
-                body = await _read(response, step, None if watchdog is None else watchdog.limits, self._loop)
+                if response.content.is_eof():  # the whole body came with the headers (a small answer's usual case)
+                    body = await response.read()
+                    if len(body) > step.max_body:
+                        raise _too_large(step, len(body))
+                else:
+                    body = await _read(response, step, watchdog, self._loop)
             except ApiTransportError as exc:
                 response.close()
                 return exc
@@ -197,7 +204,7 @@ class AiohttpTransport:
             return ApiTimeoutError(
                 f"timed out ({watchdog.expired})",
                 elapsed=time.monotonic() - started,
-                request_sent=watchdog.limits.connected,
+                request_sent=watchdog.connected,
             )
         finally:
             if watchdog is not None:
@@ -264,11 +271,6 @@ async def _read(response: aiohttp.ClientResponse, step: Send, limits: Optional[A
     if declared is not None and declared > limit:
         raise _too_large(step, declared)
     content = response.content
-    if content.is_eof():  # the whole body came with the headers (a small answer's usual case)
-        body = await response.read()
-        if len(body) > limit:
-            raise _too_large(step, len(body))
-        return body
     # aiohttp's parser stops at a declared length; each piece that arrives counts as progress for the read limit
     chunks = []
     size = 0
