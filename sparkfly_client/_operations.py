@@ -61,20 +61,12 @@ class SyncApi(ApiBase):
 
 class AsyncApi(ApiBase):
     def _bind(self, declaration: Callable[..., Call[Any]], result: str, name: str) -> Callable[..., Any]:
-        # A plain function handing back the client's coroutine: one frame less for every resumption of the
-        # call; wrong arguments raise when it is called, as with any coroutine function.
-        def method(*args: Any, **kwargs: Any) -> Any:
-            return self.api_client.run_call(declaration(self, *args, **kwargs), result)
+        # A coroutine function (not a plain one handing back the client's coroutine, which would save a frame):
+        # inspect.iscoroutinefunction, mock's autospec and frameworks that look must see one on every Python.
+        async def method(*args: Any, **kwargs: Any) -> Any:
+            return await self.api_client.run_call(declaration(self, *args, **kwargs), result)
 
-        return _marked_coroutine_function(method)
-
-
-def _marked_coroutine_function(function: Callable[..., Any]) -> Callable[..., Any]:
-    """``inspect.iscoroutinefunction`` says True of it (Python 3.12+), as frameworks that look expect."""
-    import inspect
-
-    mark = getattr(inspect, "markcoroutinefunction", None)
-    return function if mark is None else mark(function)
+        return method
 
 
 class _Variant:

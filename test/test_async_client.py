@@ -305,3 +305,19 @@ async def test_the_sandbox_fixture_gives_an_async_client(sparkfly_async_api_clie
     created = await api.create_credential(REQUEST)
     assert created.credential is not None and created.credential.member_id == 56
     assert [item.credential.id async for item in api.iter_credentials(member_id=56, per_page=1)]
+
+
+def test_every_async_operation_is_a_coroutine_function_to_inspect_and_to_mock() -> None:
+    from unittest import mock
+
+    client = AsyncApiClient(sparkfly_client.Configuration(api_key={"X-Auth-Token": TOKEN}))
+    for api in (AsyncCredentialsApi(client), AsyncCustomerCredentialsApi(client)):
+        names = [name for name in dir(type(api)) if not name.startswith("_") and name != "api_client"]
+        for name in names:
+            if name != "iter_credentials":  # an async iterator, for `async for`
+                assert asyncio.iscoroutinefunction(getattr(api, name)), name
+    credentials = AsyncCredentialsApi(client)
+    with mock.patch.object(credentials, "get_credential", autospec=True) as patched:
+        assert isinstance(patched.mock, mock.AsyncMock)  # so `await api.get_credential(...)` works on the mock
+        asyncio.run(credentials.get_credential(56))
+    patched.mock.assert_awaited_once_with(56)
