@@ -4,6 +4,7 @@ to typed errors. Imported only by :class:`~sparkfly_client.async_api_client.Asyn
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import ssl
 import time
@@ -31,8 +32,10 @@ __all__ = ["AiohttpTransport"]
 _TIMEOUTS_KEPT = 64
 #: The limits of the attempt the current task is making, for the connector to say when it has connected.
 _ATTEMPT: contextvars.ContextVar[Optional[AttemptLimits]] = contextvars.ContextVar("sparkfly_attempt", default=None)
-_EMPTY_CONTEXT = contextvars.Context()
-_UNCANCEL = hasattr(asyncio.Task, "uncancel")  # Python 3.11+: a cancellation can be told apart and taken back
+#: Python 3.11+: a cancellation can be told apart from the caller's and taken back. Before that, a caller's
+#: cancellation landing in the same loop iteration as the limits running out is taken for the timeout, as
+#: aiohttp's own timeouts take it.
+_UNCANCEL = hasattr(asyncio.Task, "uncancel")
 
 
 class _NotReplayed(Exception):
@@ -71,13 +74,14 @@ class _Watchdog(AttemptLimits):
     and one for the total. When they run out it cancels the attempt's task; :meth:`timed_out` then tells
     that cancellation from any other and takes it back. Times are on the event loop's clock (``loop.time()``)."""
 
-    __slots__ = ("expired", "_loop", "_task", "_cancelling", "_handle")
+    __slots__ = ("expired", "_loop", "_context", "_task", "_cancelling", "_handle")
 
-    def __init__(self, timeouts: Timeouts, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, timeouts: Timeouts, loop: asyncio.AbstractEventLoop, context: contextvars.Context) -> None:
         started = loop.time()
         super().__init__(timeouts, started)
         self.expired: Optional[str] = None
         self._loop = loop
+        self._context = context
         self._task = asyncio.current_task(loop)
         self._cancelling = self._task.cancelling() if _UNCANCEL and self._task is not None else 0
         self._handle: Optional[asyncio.TimerHandle] = None
@@ -89,8 +93,10 @@ class _Watchdog(AttemptLimits):
             if self._task is not None:
                 self._task.cancel()
         elif verdict is not None:
-            # The check reads no context variable: one shared empty context saves copying the task's per timer.
-            self._handle = self._loop.call_at(verdict, self._fire, context=_EMPTY_CONTEXT)
+            # The check reads no context variable: the transport's own empty context saves copying the task's
+            # per timer. One per transport (so per event loop, run by one thread): a context cannot be entered
+            # by two threads at once.
+            self._handle = self._loop.call_at(verdict, self._fire, context=self._context)
 
     def _fire(self) -> None:
         self._arm(self.check(self._loop.time()))
@@ -118,6 +124,7 @@ class AiohttpTransport:
         self._retired: List[aiohttp.ClientSession] = []
         # aiohttp's timeout of each limits seen: building one costs more than the rest of send's own work
         self._timeouts: Dict[Tuple[Timeouts, bool], aiohttp.ClientTimeout] = {}
+        self._timer_context = contextvars.Context()
 
     def _session_for_this_loop(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
@@ -163,7 +170,7 @@ class AiohttpTransport:
         if self._own and step.preload:
             loop = self._loop
             assert loop is not None
-            watchdog = _Watchdog(step.timeouts, loop)
+            watchdog = _Watchdog(step.timeouts, loop, self._timer_context)
             attempt = _ATTEMPT.set(watchdog)
         try:
             try:
@@ -210,7 +217,8 @@ class AiohttpTransport:
             if watchdog is not None:
                 watchdog.stop()
             if attempt is not None:
-                _ATTEMPT.reset(attempt)
+                with contextlib.suppress(ValueError):  # closed outside its task (collected unfinished): nothing to undo
+                    _ATTEMPT.reset(attempt)
 
     def _extra(self, step: Send) -> Dict[str, Any]:
         """What a request takes beyond the common arguments, where the settings or the request call for it."""

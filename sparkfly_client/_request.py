@@ -6,6 +6,7 @@ No I/O. Everything here raises a typed error (``ApiTypeError``/``ApiValueError``
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 from typing import TYPE_CHECKING, Any, Callable, Dict, Generic, Mapping, Optional, Tuple, TypeVar, Union
 
@@ -74,14 +75,22 @@ class Timeouts:
         self.connect = connect
         self.read = read
         self.total = total
-        self._cut: Dict[int, Timeouts] = {}  # within(), by whole seconds left
+        self._cut: Optional[Dict[int, Timeouts]] = None  # within(), by whole seconds left
 
     def __repr__(self) -> str:
         return f"Timeouts(connect={self.connect}, read={self.read}, total={self.total})"
 
     @classmethod
     def from_value(cls, value: TimeoutArg) -> Timeouts:
-        """``seconds`` (connect and read together) or ``(connect, read)``; ``None`` means no limit."""
+        """``seconds`` (connect and read together) or ``(connect, read)``; ``None`` means no limit. The same
+        value gives the same object, so what the drivers derive from it is derived once."""
+        try:
+            return _timeouts_of(value)
+        except TypeError:  # unhashable, so not a timeout: the check below says why
+            return cls.checked(value)
+
+    @classmethod
+    def checked(cls, value: TimeoutArg) -> Timeouts:
         if value is None:
             return cls()
         if isinstance(value, tuple):
@@ -100,11 +109,14 @@ class Timeouts:
         if remaining < 10.0:
             return self._capped(remaining)
         whole = int(remaining)
-        cut = self._cut.get(whole)
+        cuts = self._cut
+        if cuts is None:
+            cuts = self._cut = {}
+        cut = cuts.get(whole)
         if cut is None:
-            if len(self._cut) >= _CUTS_KEPT:
-                self._cut.clear()
-            cut = self._cut[whole] = self._capped(float(whole))
+            if len(cuts) >= _CUTS_KEPT:
+                cuts.clear()
+            cut = cuts[whole] = self._capped(float(whole))
         return cut
 
     def _capped(self, remaining: float) -> Timeouts:
@@ -116,6 +128,11 @@ class Timeouts:
 
 
 _CUTS_KEPT = 256
+
+
+@functools.lru_cache(maxsize=64, typed=True)  # typed: True is not 1
+def _timeouts_of(value: TimeoutArg) -> Timeouts:
+    return Timeouts.checked(value)
 
 
 def _seconds(value: Any, what: str) -> Optional[float]:

