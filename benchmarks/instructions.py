@@ -8,7 +8,8 @@ aiohttp plus pydantic), a child interpreter runs under cachegrind making ``--cal
 and again making ``--calls`` more; the difference, divided by the extra calls, is the instructions of one
 call (the interpreter's start-up, the imports and the warm-up cancel out). The server is the canned one of
 benchmarks/server.py, running natively. Instructions are not CPU time (cache misses are not counted), but
-they are exact: a change that adds work shows up however busy the machine is.
+with one hash seed for every child they repeat to within a few dozen from run to run: a change that adds
+work shows up however busy the machine is.
 """
 
 from __future__ import annotations
@@ -92,7 +93,9 @@ def instructions(driver: str, kind: str, url: str, operation: str, calls: int) -
         "valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
         sys.executable, str(Path(__file__).resolve()), "--child", driver, kind, url, operation, str(calls),
     ]  # fmt: skip
-    finished = subprocess.run(command, capture_output=True, text=True, check=False)
+    # One hash seed for every child, so that dict and set layouts (and their probing) match from run to run.
+    environment = {**os.environ, "PYTHONHASHSEED": "0"}
+    finished = subprocess.run(command, capture_output=True, text=True, check=False, env=environment)
     found = re.search(r"I\s+refs:\s+([\d,]+)", finished.stderr)
     if finished.returncode != 0 or not found:
         raise SystemExit(f"cachegrind failed for {driver} {kind} {operation}:\n{finished.stderr[-2000:]}")
