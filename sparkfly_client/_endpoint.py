@@ -33,7 +33,7 @@ class ParamKind:
     """How a parameter's value is checked before sending. (Plain classes with slots, not dataclasses,
     throughout this module: a cold start pays for every class built at import.)"""
 
-    __slots__ = ("python_type", "description", "minimum", "allow_empty", "refused", "item")
+    __slots__ = ("python_type", "description", "minimum", "allow_empty", "refused", "item", "_value_checked")
 
     def __init__(
         self,
@@ -50,14 +50,16 @@ class ParamKind:
         self.allow_empty = allow_empty
         self.refused = refused
         self.item = item
+        self._value_checked = not allow_empty or bool(refused)
 
     def check(self, name: str, value: Any) -> None:
+        kind = type(value)
         # bool is an int subclass; an id of True is always a mistake.
-        if (isinstance(value, bool) and self.python_type is not bool) or not isinstance(value, self.python_type):
+        if kind is not self.python_type and (kind is bool or not isinstance(value, self.python_type)):
             raise self.type_error(name, value)
-        if self.minimum is not None and isinstance(value, int) and value < self.minimum:
+        if self.minimum is not None and value < self.minimum:  # a minimum is given to int kinds only
             raise self.value_error(name, value)
-        if (not self.allow_empty and not value) or value in self.refused:
+        if self._value_checked and ((not self.allow_empty and not value) or value in self.refused):
             raise self.value_error(name, value)
 
     def type_error(self, name: str, value: Any) -> ApiTypeError:
@@ -174,7 +176,7 @@ class Endpoint(Generic[T]):
 
     __slots__ = (
         "operation_id", "method", "path", "returns", "path_params", "query_params", "body", "error_model",
-        "error_models", "auth", "accept", "idempotent",
+        "error_models", "auth", "accept", "idempotent", "_path_head", "_path_rest",
     )  # fmt: skip
 
     def __init__(
@@ -204,6 +206,13 @@ class Endpoint(Generic[T]):
         self.auth = auth
         self.accept = accept
         self.idempotent = idempotent
+        # The template cut at its parameters: "/v1.0/credentials/" then (credential_id, "/redeem"), ...
+        head, *rest = path.split("{")
+        by_name = {param.name: param for param in path_params}
+        self._path_head = head
+        self._path_rest = tuple((by_name[piece.partition("}")[0]], piece.partition("}")[2]) for piece in rest)
+        if len(self._path_rest) != len(path_params):
+            raise ValueError(f"{operation_id}: the path {path!r} and its parameters do not match")
 
     def __repr__(self) -> str:
         return f"Endpoint({self.operation_id!r}, {self.method} {self.path})"
@@ -217,15 +226,14 @@ class Endpoint(Generic[T]):
 
     def render_path(self, args: Mapping[str, Any]) -> str:
         """The path with each parameter checked and percent-encoded as one segment."""
-        path = self.path
-        for param in self.path_params:
+        path = self._path_head
+        for param, after in self._path_rest:
             value = args.get(param.name)
             if value is None:
                 raise ApiValueError(f"Missing the required parameter '{param.name}' when calling {self.operation_id}")
             param.kind.check(param.name, value)
             # An int (the usual id) is digits only: nothing to percent-encode.
-            segment = str(value) if type(value) is int else quote(str(value), safe="")
-            path = path.replace("{" + param.name + "}", segment)
+            path += (str(value) if type(value) is int else quote(str(value), safe="")) + after
         return path
 
     def render_query(self, args: Mapping[str, Any]) -> Tuple[Tuple[str, str], ...]:

@@ -233,7 +233,7 @@ class RequestBuilder:
         if "@" in base:  # a user:password@ in the host is never sent (nor shown): the API's own credentials are
             base = _without_userinfo_sent(base)
         url = base.rstrip("/") + endpoint.render_path(args)
-        query = endpoint.render_query(args)
+        query = endpoint.render_query(args) if endpoint.query_params else None
         if query:
             from urllib.parse import urlencode
 
@@ -242,7 +242,7 @@ class RequestBuilder:
         headers, present = self._common_headers()
         if "accept" not in present:  # a client-wide Accept wins, a per-call one (_headers) too
             headers["Accept"] = endpoint.accept
-        model = endpoint.coerce_body(args)
+        model = None if endpoint.body is None else endpoint.coerce_body(args)
         body: Optional[bytes] = None
         if model is not None:
             body = model.model_dump_json(by_alias=True, exclude_unset=True, context=REVEAL_SECRETS).encode()
@@ -320,7 +320,7 @@ class RequestBuilder:
             if pair is None and scheme == SPARKFLY_TOKEN and config.auth_identity and config.auth_key:
                 return SPARKFLY_TOKEN.lower() not in present
             if pair is not None:
-                if pair[0].lower() not in present:
+                if _LOWER_NAMES[pair[0]] not in present:
                     if pair != self._checked_credential:  # checked once per value, not once per call
                         check_header(*pair)
                         self._checked_credential = pair
@@ -334,6 +334,7 @@ class RequestBuilder:
 
 
 _SCHEME_HEADERS = ("X-Auth-Token", "REB-APIKEY", "Authorization")
+_LOWER_NAMES = {name: name.lower() for name in _SCHEME_HEADERS}
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
