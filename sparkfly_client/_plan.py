@@ -25,8 +25,9 @@ from sparkfly_client._retry import server_requested_delay
 from sparkfly_client.exceptions import ApiTimeoutError, ApiTransportError
 
 if TYPE_CHECKING:
+    from sparkfly_client._attempt import Timeouts
     from sparkfly_client._auth import AuthFlow
-    from sparkfly_client._request import PreparedRequest, Timeouts
+    from sparkfly_client._request import PreparedRequest
 
 __all__ = ["Send", "Wait", "Discard", "Response", "Step", "Clock", "plan_call"]
 

@@ -6,12 +6,11 @@ No I/O. Everything here raises a typed error (``ApiTypeError``/``ApiValueError``
 from __future__ import annotations
 
 import contextlib
-import functools
-import math
 from typing import TYPE_CHECKING, Any, Callable, Dict, Generic, Mapping, Optional, Tuple, TypeVar, Union
 
 from typing_extensions import TypedDict
 
+from sparkfly_client._attempt import TimeoutArg, Timeouts, seconds
 from sparkfly_client._auth import SECRET_HEADERS, SPARKFLY_TOKEN, AuthFlow, scheme_header
 from sparkfly_client._endpoint import Endpoint
 from sparkfly_client._retry import RetryPolicy
@@ -22,10 +21,9 @@ from sparkfly_client.models._base import REVEAL_SECRETS, secret_values
 if TYPE_CHECKING:
     from sparkfly_client.configuration import Configuration
 
-__all__ = ["Call", "RequestOptions", "PreparedRequest", "RequestBuilder", "Timeouts", "check_header"]
+__all__ = ["Call", "RequestOptions", "PreparedRequest", "RequestBuilder", "check_header"]
 
 R = TypeVar("R")
-TimeoutArg = Union[None, float, int, Tuple[Optional[float], Optional[float]]]
 
 
 class RequestOptions(TypedDict, total=False):
@@ -61,86 +59,6 @@ class Call(Generic[R]):
         self.endpoint = endpoint
         self.args = args
         self.options = options
-
-
-class Timeouts:
-    """Socket limits for one exchange: ``connect`` and each ``read``, or ``total`` for both together.
-    Immutable; compared by identity (the drivers key their own timeout objects by it)."""
-
-    __slots__ = ("connect", "read", "total", "_cut")
-
-    def __init__(
-        self, connect: Optional[float] = None, read: Optional[float] = None, total: Optional[float] = None
-    ) -> None:
-        self.connect = connect
-        self.read = read
-        self.total = total
-        self._cut: Optional[Dict[int, Timeouts]] = None  # within(), by whole seconds left
-
-    def __repr__(self) -> str:
-        return f"Timeouts(connect={self.connect}, read={self.read}, total={self.total})"
-
-    @classmethod
-    def from_value(cls, value: TimeoutArg) -> Timeouts:
-        """``seconds`` (connect and read together) or ``(connect, read)``; ``None`` means no limit. The same
-        value gives the same object, so what the drivers derive from it is derived once."""
-        try:
-            return _timeouts_of(value)
-        except TypeError:  # unhashable, so not a timeout: the check below says why
-            return cls.checked(value)
-
-    @classmethod
-    def checked(cls, value: TimeoutArg) -> Timeouts:
-        if value is None:
-            return cls()
-        if isinstance(value, tuple):
-            if len(value) != 2:
-                raise ApiValueError("a timeout tuple must be (connect, read)")
-            return cls(connect=_seconds(value[0], "timeout"), read=_seconds(value[1], "timeout"))
-        return cls(total=_seconds(value, "timeout"))
-
-    def within(self, remaining: Optional[float]) -> Timeouts:
-        """These limits, none longer than ``remaining`` seconds (what is left of the call's deadline).
-
-        Beyond 10 s what is left counts in whole seconds, rounded down: the limits of most calls are
-        then the same object from call to call, which the drivers turn into their own timeout once."""
-        if remaining is None:
-            return self
-        if remaining < 10.0:
-            return self._capped(remaining)
-        whole = int(remaining)
-        cuts = self._cut
-        if cuts is None:
-            cuts = self._cut = {}
-        cut = cuts.get(whole)
-        if cut is None:
-            if len(cuts) >= _CUTS_KEPT:
-                cuts.clear()
-            cut = cuts[whole] = self._capped(float(whole))
-        return cut
-
-    def _capped(self, remaining: float) -> Timeouts:
-        return Timeouts(
-            connect=remaining if self.connect is None else min(self.connect, remaining),
-            read=remaining if self.read is None else min(self.read, remaining),
-            total=remaining if self.total is None else min(self.total, remaining),
-        )
-
-
-_CUTS_KEPT = 256
-
-
-@functools.lru_cache(maxsize=64, typed=True)  # typed: True is not 1
-def _timeouts_of(value: TimeoutArg) -> Timeouts:
-    return Timeouts.checked(value)
-
-
-def _seconds(value: Any, what: str) -> Optional[float]:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or math.isinf(value):
-        raise ApiValueError(f"a {what} must be a positive number of seconds, not {value!r}")
-    return float(value)
 
 
 class PreparedRequest:
@@ -220,7 +138,7 @@ class RequestBuilder:
         self._checked_credential: Optional[Tuple[str, str]] = None
         self._timeouts: _Derived[TimeoutArg, Timeouts] = _Derived(Timeouts.from_value)
         self._policy: _Derived[Union[int, RetryPolicy, None], RetryPolicy] = _Derived(RetryPolicy.from_value)
-        self._deadline: _Derived[Optional[float], Optional[float]] = _Derived(lambda value: _seconds(value, "deadline"))
+        self._deadline: _Derived[Optional[float], Optional[float]] = _Derived(lambda value: seconds(value, "deadline"))
 
     def build(self, call: Call[Any]) -> PreparedRequest:
         """Check every argument and option and encode the request. Raises before anything is sent."""
@@ -345,7 +263,7 @@ def _without_userinfo_sent(url: str) -> str:
 
 
 def _deadline(options: Mapping[str, Any]) -> Optional[float]:
-    return _seconds(options["_deadline"], "deadline")
+    return seconds(options["_deadline"], "deadline")
 
 
 def _drop(headers: Dict[str, str], name: str) -> None:

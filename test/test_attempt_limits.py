@@ -3,8 +3,7 @@ with the clock moved by hand."""
 
 from __future__ import annotations
 
-from sparkfly_client._attempt import AttemptLimits
-from sparkfly_client._request import Timeouts
+from sparkfly_client._attempt import AttemptLimits, Timeouts
 
 
 def test_the_first_check_is_due_one_read_limit_after_the_start() -> None:
