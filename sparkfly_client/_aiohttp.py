@@ -8,7 +8,7 @@ import contextlib
 import contextvars
 import ssl
 import time
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Mapping, Optional, Union
 
 import aiohttp
 
@@ -19,7 +19,6 @@ from sparkfly_client.exceptions import (
     ApiConnectionError,
     ApiTimeoutError,
     ApiTransportError,
-    ResponseTooLargeError,
     tls_setup_error,
 )
 from sparkfly_client.rest import DRAIN_LIMIT, connection_settings, proxy_headers
@@ -82,16 +81,17 @@ class _Watchdog(AttemptLimits):
         self.expired: Optional[str] = None
         self._loop = loop
         self._context = context
-        self._task = asyncio.current_task(loop)
-        self._cancelling = self._task.cancelling() if _UNCANCEL and self._task is not None else 0
+        task = asyncio.current_task(loop)
+        assert task is not None, "an attempt is always awaited in a task"
+        self._task = task
+        self._cancelling = task.cancelling() if _UNCANCEL else 0
         self._handle: Optional[asyncio.TimerHandle] = None
         self._arm(self.check(started))
 
     def _arm(self, verdict: Union[float, str, None]) -> None:
         if isinstance(verdict, str):
             self.expired = verdict
-            if self._task is not None:
-                self._task.cancel()
+            self._task.cancel()
         elif verdict is not None:
             # The check reads no context variable: the transport's own empty context saves copying the task's
             # per timer. One per transport (so per event loop, run by one thread): a context cannot be entered
@@ -109,7 +109,7 @@ class _Watchdog(AttemptLimits):
         """After a CancelledError: whether it was this watchdog's doing (and only its own)."""
         if self.expired is None:
             return False
-        return self._task is None or not _UNCANCEL or self._task.uncancel() <= self._cancelling
+        return not _UNCANCEL or self._task.uncancel() <= self._cancelling
 
 
 class AiohttpTransport:
@@ -123,7 +123,8 @@ class AiohttpTransport:
         self._settings: Any = None
         self._retired: List[aiohttp.ClientSession] = []
         # aiohttp's timeout of each limits seen: building one costs more than the rest of send's own work
-        self._timeouts: Dict[Tuple[Timeouts, bool], aiohttp.ClientTimeout] = {}
+        self._timeouts: Dict[Timeouts, aiohttp.ClientTimeout] = {}
+        self._watched_timeouts: Dict[Timeouts, aiohttp.ClientTimeout] = {}  # connect limit only (see send)
         self._timer_context = contextvars.Context()
 
     def _session_for_this_loop(self) -> aiohttp.ClientSession:
@@ -191,7 +192,7 @@ class AiohttpTransport:
                 if response.content.is_eof():  # the whole body came with the headers (a small answer's usual case)
                     body = await response.read()
                     if len(body) > step.max_body:
-                        raise _too_large(step, len(body))
+                        raise step.too_large(len(body))
                 else:
                     body = await _read(response, step, watchdog, self._loop)
             except ApiTransportError as exc:
@@ -238,16 +239,16 @@ class AiohttpTransport:
 
     def _timeout(self, limits: Timeouts, watched: bool) -> aiohttp.ClientTimeout:
         """aiohttp's timeout for these limits: only the connect limit when a watchdog keeps the rest."""
-        key = (limits, watched)
-        timeout = self._timeouts.get(key)
+        made = self._watched_timeouts if watched else self._timeouts
+        timeout = made.get(limits)
         if timeout is None:
-            if len(self._timeouts) >= _TIMEOUTS_KEPT:  # limits cut to a deadline's remainder differ call by call
-                self._timeouts.clear()
+            if len(made) >= _TIMEOUTS_KEPT:  # limits cut to a deadline's remainder differ call by call
+                made.clear()
             if watched:
                 timeout = aiohttp.ClientTimeout(total=None, sock_connect=limits.connect, sock_read=None)
             else:
                 timeout = aiohttp.ClientTimeout(total=limits.total, sock_connect=limits.connect, sock_read=limits.read)
-            self._timeouts[key] = timeout
+            made[limits] = timeout
         return timeout
 
     async def close(self) -> None:
@@ -277,7 +278,7 @@ async def _read(response: aiohttp.ClientResponse, step: Send, limits: Optional[A
     limit = step.max_body
     declared = response.content_length
     if declared is not None and declared > limit:
-        raise _too_large(step, declared)
+        raise step.too_large(declared)
     content = response.content
     # aiohttp's parser stops at a declared length; each piece that arrives counts as progress for the read limit
     chunks = []
@@ -290,17 +291,9 @@ async def _read(response: aiohttp.ClientResponse, step: Send, limits: Optional[A
             break
         size += len(chunk)
         if size > limit:
-            raise _too_large(step, size)
+            raise step.too_large(size)
         chunks.append(chunk)
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
-
-
-def _too_large(step: Send, size: int) -> ResponseTooLargeError:
-    return ResponseTooLargeError(
-        f"the response's body ({size} bytes or more) exceeds max_response_bytes ({step.max_body})",
-        request_sent=True,
-        retryable=False,
-    )
 
 
 _NOTHING_EXTRA: Dict[str, Any] = {}

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Generator, Mapping, Optio
 
 from sparkfly_client._auth import SECRET_HEADERS, SPARKFLY_TOKEN, Authenticate
 from sparkfly_client._retry import server_requested_delay
-from sparkfly_client.exceptions import ApiTimeoutError, ApiTransportError
+from sparkfly_client.exceptions import ApiTimeoutError, ApiTransportError, ResponseTooLargeError
 
 if TYPE_CHECKING:
     from sparkfly_client._attempt import Timeouts
@@ -72,6 +72,14 @@ class Send:
         self.timeouts = timeouts
         self.preload = preload
         self.max_body = max_body
+
+    def too_large(self, size: int) -> ResponseTooLargeError:
+        """The error for a body of ``size`` bytes (or more) over ``max_body``; nothing more is read."""
+        return ResponseTooLargeError(
+            f"the response's body ({size} bytes or more) exceeds max_response_bytes ({self.max_body})",
+            request_sent=True,
+            retryable=False,
+        )
 
 
 class Wait:
@@ -157,10 +165,13 @@ def plan_call(
 
         if isinstance(outcome, ApiTransportError):
             maybe_sent = maybe_sent or outcome.request_sent
-            refusal = _refusal(request, retries, sent=outcome.request_sent, retryable=outcome.retryable)
-            if refusal is None and outcome.proxy_status is not None and outcome.proxy_status not in policy.statuses:
-                # A proxy that refuses the tunnel (407 without credentials, 403) answers the same way again.
-                refusal = f"the proxy refused the tunnel with status {outcome.proxy_status}"
+            refusal = _refusal(
+                request,
+                retries,
+                sent=outcome.request_sent,
+                retryable=outcome.retryable,
+                proxy_status=outcome.proxy_status,
+            )
             wait = None if refusal else policy.backoff(retries + 1, clock.random)
             refusal = refusal or _beyond_deadline(wait, deadline_at, clock)
             if refusal is None:
@@ -207,7 +218,14 @@ def plan_call(
         return response, attempts
 
 
-def _refusal(request: PreparedRequest, retries: int, *, sent: bool = True, retryable: bool = True) -> Optional[str]:
+def _refusal(
+    request: PreparedRequest,
+    retries: int,
+    *,
+    sent: bool = True,
+    retryable: bool = True,
+    proxy_status: Optional[int] = None,
+) -> Optional[str]:
     """Why a failed attempt must not be retried, or ``None`` when it may be."""
     if not retryable:
         return "retrying cannot help"
@@ -215,6 +233,9 @@ def _refusal(request: PreparedRequest, retries: int, *, sent: bool = True, retry
         return f"{request.endpoint.operation_id} is not repeated once the request may have reached the server"
     if retries >= request.policy.max_retries:
         return f"no retries left after {retries + 1} attempt(s)"
+    if proxy_status is not None and proxy_status not in request.policy.statuses:
+        # A proxy that refuses the tunnel (407 without credentials, 403) answers the same way again.
+        return f"the proxy refused the tunnel with status {proxy_status}"
     return None
 
 

@@ -31,7 +31,6 @@ from sparkfly_client.exceptions import (
     ApiException,
     ApiTimeoutError,
     ApiTransportError,
-    ResponseTooLargeError,
     tls_setup_error,
 )
 
@@ -104,7 +103,7 @@ class RESTClientObject:
         declared = response.headers.get("Content-Length")
         expected = int(declared) if declared is not None and declared.isdigit() else None
         if expected is not None and expected > limit:
-            raise _too_large(step, expected)
+            raise step.too_large(expected)
         stop_at = None if step.timeouts.total is None else started + step.timeouts.total
         chunks = []
         size = 0
@@ -114,7 +113,7 @@ class RESTClientObject:
                 break
             size += len(chunk)
             if size > limit:
-                raise _too_large(step, size)
+                raise step.too_large(size)
             chunks.append(chunk)
             if size == expected:  # all that was announced: no read more to find the end
                 break
@@ -209,14 +208,6 @@ def proxy_headers(proxy: str, configured: Optional[Mapping[str, str]]) -> Dict[s
     if userinfo and not any(name.lower() == "proxy-authorization" for name in headers):
         headers.update(urllib3.make_headers(proxy_basic_auth=unquote(userinfo)))
     return headers
-
-
-def _too_large(step: Send, size: int) -> ResponseTooLargeError:
-    return ResponseTooLargeError(
-        f"the response's body ({size} bytes or more) exceeds max_response_bytes ({step.max_body})",
-        request_sent=True,
-        retryable=False,
-    )
 
 
 def _transport_error(
