@@ -28,7 +28,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import CREDENTIAL_ID, FLOOR, SDK, TOKEN, floor_client, floor_request_body, sdk_calls, sdk_client  # noqa: E402
+from run import FLOOR, SDK, floor_client, sdk_client  # noqa: E402
 from server import canned_server  # noqa: E402
 
 CLIENTS = (("sync", FLOOR), ("sync", SDK), ("async", FLOOR), ("async", SDK))
@@ -44,36 +44,15 @@ def sync_calls(kind: str, url: str) -> Dict[str, Callable[[], Any]]:
 
 
 async def async_run(kind: str, url: str, operation: str, calls: int) -> None:
-    import aiohttp
-    from floor_models import FloorCredentialResponse
+    # The clients of benchmarks/async_bench.py, made here: an aiohttp session belongs to the running loop.
+    from async_bench import make_clients
 
-    import sparkfly_client
-
-    if kind == SDK:
-        configuration = sparkfly_client.Configuration(host=url)
-        configuration.api_key["X-Auth-Token"] = TOKEN
-        client = sparkfly_client.AsyncApiClient(configuration)
-        call = sdk_calls(sparkfly_client.AsyncCredentialsApi(client))[operation]
-        close = client.close
-    else:
-        session = aiohttp.ClientSession()
-        headers = {"Accept": "application/json", "User-Agent": "bench", "X-Auth-Token": TOKEN}
-        one = f"{url}/v1.0/credentials/{CREDENTIAL_ID}"
-
-        async def fetch(method: str, target: str, **kwargs: Any) -> Any:
-            async with session.request(method, target, **kwargs) as response:
-                return FloorCredentialResponse.model_validate_json(await response.read())
-
-        post_headers = {**headers, "Content-Type": "application/json"}
-        create_url = f"{url}/v1.0/credentials"
-        call = {
-            "get_credential": lambda: fetch("GET", one, headers=headers),
-            "create_credential": lambda: fetch("POST", create_url, data=floor_request_body(), headers=post_headers),
-        }[operation]
-        close = session.close
+    clients = make_clients(url, connections=64)
+    call = next(client for client in clients if client.name == kind).calls[operation]
     for _ in range(WARMUP + calls):
         await call()
-    await close()
+    for client in clients:
+        await client.close()
 
 
 def child(driver: str, kind: str, url: str, operation: str, calls: int) -> None:
