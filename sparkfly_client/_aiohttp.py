@@ -4,8 +4,8 @@ to typed errors. Imported only by :class:`~sparkfly_client.async_api_client.Asyn
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
+import math
 import ssl
 import time
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Mapping, Optional, Union
@@ -69,47 +69,91 @@ class _Connector(aiohttp.TCPConnector):
 
 
 class _Watchdog(AttemptLimits):
-    """An attempt's limits (see ``_attempt.py``) kept with one timer, where aiohttp would keep one per read
-    and one for the total. When they run out it cancels the attempt's task; :meth:`timed_out` then tells
-    that cancellation from any other and takes it back. Times are on the event loop's clock (``loop.time()``)."""
+    """An attempt's limits (see ``_attempt.py``), watched by its transport's :class:`_Timer`. When they run out
+    it cancels the attempt's task; :meth:`timed_out` then tells that cancellation from any other and takes it
+    back. Times are on the event loop's clock (``loop.time()``)."""
 
-    __slots__ = ("expired", "_loop", "_context", "_task", "_cancelling", "_handle")
+    __slots__ = ("expired", "_task", "_cancelling")
 
-    def __init__(self, timeouts: Timeouts, loop: asyncio.AbstractEventLoop, context: contextvars.Context) -> None:
-        started = loop.time()
+    def __init__(self, timeouts: Timeouts, started: float, task: asyncio.Task[Any]) -> None:
         super().__init__(timeouts, started)
         self.expired: Optional[str] = None
-        self._loop = loop
-        self._context = context
-        task = asyncio.current_task(loop)
-        assert task is not None, "an attempt is always awaited in a task"
         self._task = task
         self._cancelling = task.cancelling() if _UNCANCEL else 0
-        self._handle: Optional[asyncio.TimerHandle] = None
-        self._arm(self.check(started))
 
-    def _arm(self, verdict: Union[float, str, None]) -> None:
-        if isinstance(verdict, str):
-            self.expired = verdict
-            self._task.cancel()
-        elif verdict is not None:
-            # The check reads no context variable: the transport's own empty context saves copying the task's
-            # per timer. One per transport (so per event loop, run by one thread): a context cannot be entered
-            # by two threads at once.
-            self._handle = self._loop.call_at(verdict, self._fire, context=self._context)
-
-    def _fire(self) -> None:
-        self._arm(self.check(self._loop.time()))
-
-    def stop(self) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
+    def expire(self, why: str) -> None:
+        self.expired = why
+        self._task.cancel()
 
     def timed_out(self) -> bool:
         """After a CancelledError: whether it was this watchdog's doing (and only its own)."""
         if self.expired is None:
             return False
         return not _UNCANCEL or self._task.uncancel() <= self._cancelling
+
+
+class _Timer:
+    """One event-loop timer for every attempt in flight on a transport, where aiohttp would keep one per read
+    and one for the total, and one per attempt would still cost a heap entry and a cancellation per call.
+
+    It is armed for the earliest time any attempt in flight must be looked at, and armed again only when an
+    attempt needs looking at sooner. An attempt's limits only ever move later (data arriving puts the read
+    limit off), so a firing can be early but never late: it checks every attempt in flight, expires those out
+    of time and arms itself for the next one due. Used from its event loop's thread only."""
+
+    __slots__ = ("_loop", "_context", "_watched", "_handle", "_due")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        # The checks read no context variable: an empty context of the timer's own saves copying a task's.
+        self._context = contextvars.Context()
+        self._watched: Dict[_Watchdog, None] = {}
+        self._handle: Optional[asyncio.TimerHandle] = None
+        self._due = math.inf
+
+    def watch(self, timeouts: Timeouts) -> _Watchdog:
+        """The watchdog of an attempt starting now in the current task; :meth:`unwatch` it when it ends."""
+        loop = self._loop
+        task = asyncio.current_task(loop)
+        assert task is not None, "an attempt is always awaited in a task"
+        now = loop.time()
+        watchdog = _Watchdog(timeouts, now, task)
+        verdict = watchdog.check(now)
+        if isinstance(verdict, str):
+            watchdog.expire(verdict)
+        elif verdict is not None:
+            self._watched[watchdog] = None
+            if verdict < self._due:
+                self._arm(verdict)
+        return watchdog
+
+    def unwatch(self, watchdog: _Watchdog) -> None:
+        self._watched.pop(watchdog, None)
+
+    def _arm(self, due: float) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+        self._due = due
+        self._handle = self._loop.call_at(due, self._fire, context=self._context)
+
+    def _fire(self) -> None:
+        self._handle, self._due = None, math.inf
+        now = self._loop.time()
+        due = math.inf
+        for watchdog in list(self._watched):
+            verdict = watchdog.check(now)
+            if isinstance(verdict, str):
+                del self._watched[watchdog]
+                watchdog.expire(verdict)
+            elif verdict is not None and verdict < due:
+                due = verdict
+        if due < math.inf:
+            self._arm(due)
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle, self._due = None, math.inf
 
 
 class AiohttpTransport:
@@ -125,12 +169,13 @@ class AiohttpTransport:
         # aiohttp's timeout of each limits seen: building one costs more than the rest of send's own work
         self._timeouts: Dict[Timeouts, aiohttp.ClientTimeout] = {}
         self._watched_timeouts: Dict[Timeouts, aiohttp.ClientTimeout] = {}  # connect limit only (see send)
-        self._timer_context = contextvars.Context()
+        self._timer: Optional[_Timer] = None
 
     def _session_for_this_loop(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
         if self._loop is None:
             self._loop = loop
+            self._timer = _Timer(loop)
         elif loop is not self._loop:
             raise RuntimeError(
                 "this AsyncApiClient belongs to another event loop; create one AsyncApiClient per event loop"
@@ -163,15 +208,15 @@ class AiohttpTransport:
         extra = _NOTHING_EXTRA
         if not self._own or config.proxy or config.tls_server_name or step.body is None:
             extra = self._extra(step)
-        # The client's own session reading the whole body: one watchdog timer keeps the attempt's limits. A
-        # session of the caller's, or a response handed back unread, keeps aiohttp's timers (they go on
-        # applying to reads made later).
+        # The client's own session reading the whole body: the transport's one timer keeps the attempt's
+        # limits. A session of the caller's, or a response handed back unread, keeps aiohttp's timers (they go
+        # on applying to reads made later).
         watchdog: Optional[_Watchdog] = None
         attempt: Optional[contextvars.Token[Optional[AttemptLimits]]] = None
+        timer = self._timer
+        assert timer is not None  # made with the session
         if self._own and step.preload:
-            loop = self._loop
-            assert loop is not None
-            watchdog = _Watchdog(step.timeouts, loop, self._timer_context)
+            watchdog = timer.watch(step.timeouts)
             attempt = _ATTEMPT.set(watchdog)
         try:
             try:
@@ -216,10 +261,12 @@ class AiohttpTransport:
             )
         finally:
             if watchdog is not None:
-                watchdog.stop()
+                timer.unwatch(watchdog)
             if attempt is not None:
-                with contextlib.suppress(ValueError):  # closed outside its task (collected unfinished): nothing to undo
+                try:  # noqa: SIM105 (contextlib.suppress would cost an object and two calls per call)
                     _ATTEMPT.reset(attempt)
+                except ValueError:  # closed outside its task (collected unfinished): nothing to undo
+                    pass
 
     def _extra(self, step: Send) -> Dict[str, Any]:
         """What a request takes beyond the common arguments, where the settings or the request call for it."""
@@ -252,6 +299,8 @@ class AiohttpTransport:
         return timeout
 
     async def close(self) -> None:
+        if self._timer is not None:
+            self._timer.close()
         sessions = [*self._retired, *([self._session] if self._own and self._session is not None else [])]
         self._retired = []
         for session in sessions:

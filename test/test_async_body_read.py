@@ -260,3 +260,53 @@ def test_a_call_abandoned_unfinished_closes_quietly() -> None:
     finally:
         loop.close()
         listener.close()
+
+
+def test_a_later_call_with_a_shorter_limit_times_out_at_its_own_limit() -> None:
+    # One timer serves every attempt in flight: it must come sooner for a call that needs it sooner.
+    listener, url = silent_server()
+
+    async def main() -> float:
+        loop = asyncio.get_running_loop()
+        async with sparkfly_client.AsyncApiClient(configured(url, retries=0, timeout=(5.0, 3.0))) as client:
+            api = sparkfly_client.AsyncCredentialsApi(client)
+            patient = asyncio.ensure_future(api.get_credential(7))
+            await asyncio.sleep(0.1)
+            started = loop.time()
+            with pytest.raises(ApiTimeoutError, match="read timeout"):
+                await asyncio.wait_for(api.get_credential(7, _request_timeout=(5.0, 0.2)), 2.0)
+            elapsed = loop.time() - started
+            assert not patient.done()  # its own limit is still far off
+            patient.cancel()
+            await asyncio.wait([patient])
+            return elapsed
+
+    try:
+        assert 0.2 <= asyncio.run(main()) < 1.0
+    finally:
+        listener.close()
+
+
+def test_calls_in_flight_together_each_time_out_at_their_own_limit() -> None:
+    listener, url = silent_server()
+
+    async def main() -> List[float]:
+        loop = asyncio.get_running_loop()
+        async with sparkfly_client.AsyncApiClient(configured(url, retries=0)) as client:
+            api = sparkfly_client.AsyncCredentialsApi(client)
+            started = loop.time()
+
+            async def timed(read_limit: float) -> float:
+                with pytest.raises(ApiTimeoutError):
+                    await api.get_credential(7, _request_timeout=(5.0, read_limit))
+                return loop.time() - started
+
+            return list(await asyncio.wait_for(asyncio.gather(timed(0.2), timed(0.6), timed(1.0)), 5.0))
+
+    try:
+        short, middle, long = asyncio.run(main())
+    finally:
+        listener.close()
+    assert 0.2 <= short < 0.5
+    assert 0.6 <= middle < 0.9
+    assert 1.0 <= long < 1.3
