@@ -55,6 +55,9 @@ def test_header_changes_between_calls_reach_the_wire(server: ScriptedServer, api
         "session=abc",
         "second-token",
     )
+    client.default_headers["X-Lane"] = "4"  # the same name with another value
+    api.get_credential(56)
+    assert server.last.header("X-Lane") == "4"
     del client.default_headers["X-Lane"]
     api.get_credential(56)
     assert server.last.header("X-Lane") is None
