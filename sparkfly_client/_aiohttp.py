@@ -151,7 +151,8 @@ class _Timer:
             self._arm(due)
 
     def close(self) -> None:
-        if self._handle is not None:
+        """Let the loop go idle once the transport is closed; a call still in flight keeps its timer."""
+        if self._handle is not None and not self._watched:
             self._handle.cancel()
             self._handle, self._due = None, math.inf
 
