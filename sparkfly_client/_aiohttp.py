@@ -300,7 +300,7 @@ class AiohttpTransport:
         return timeout
 
     async def close(self) -> None:
-        if self._timer is not None:
+        if self._timer is not None and asyncio.get_running_loop() is self._loop:  # the timer is its loop's alone
             self._timer.close()
         sessions = [*self._retired, *([self._session] if self._own and self._session is not None else [])]
         self._retired = []

@@ -134,8 +134,7 @@ class RequestBuilder:
         self.auth = auth
         self.default_headers: Dict[str, str] = {}
         self.cookie: Optional[str] = None
-        # (user agent, cookie, default headers) the common headers were built for, the headers, their lower-case names
-        self._common: Tuple[Any, Any, Any, Dict[str, str], frozenset[str]] = (None, None, None, {}, frozenset())
+        self._common: Tuple[Any, Dict[str, str], frozenset[str]] = (None, {}, frozenset())
         self._checked_credential: Optional[Tuple[str, str]] = None
         self._timeouts: _Derived[TimeoutArg, Timeouts] = _Derived(Timeouts.from_value)
         self._policy: _Derived[Union[int, RetryPolicy, None], RetryPolicy] = _Derived(RetryPolicy.from_value)
@@ -197,21 +196,21 @@ class RequestBuilder:
     def _common_headers(self) -> Tuple[Dict[str, str], frozenset[str]]:
         """A fresh copy of the headers every call carries and their lower-case names; built and checked
         again only when the user agent, the cookie or the default headers have changed."""
-        user_agent, cookie, defaults = self.configuration.user_agent, self.cookie, self.default_headers
-        built = self._common
-        if built[0] != user_agent or built[1] != cookie or built[2] != defaults:
+        key = (self.configuration.user_agent, self.cookie, tuple(self.default_headers.items()))
+        built_for, headers, present = self._common
+        if key != built_for:
             # Compressed responses are not asked for (nor unpacked if sent anyway): a body's size is what was sent.
-            headers = {"User-Agent": user_agent, "Accept-Encoding": "identity"}
-            for name, value in defaults.items():
+            headers = {"User-Agent": self.configuration.user_agent, "Accept-Encoding": "identity"}
+            for name, value in self.default_headers.items():
                 _drop(headers, name)
                 headers[name] = value
-            if cookie:
-                headers["Cookie"] = cookie
+            if self.cookie:
+                headers["Cookie"] = self.cookie
             for name, value in headers.items():
                 check_header(name, value)
-            # one assignment: other threads see the old tuple or the new
-            built = self._common = (user_agent, cookie, dict(defaults), headers, frozenset(n.lower() for n in headers))
-        return dict(built[3]), built[4]
+            present = frozenset(name.lower() for name in headers)
+            self._common = (key, headers, present)  # one assignment: other threads see the old triple or the new
+        return dict(headers), present
 
     def _apply_auth(
         self,

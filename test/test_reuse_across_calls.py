@@ -139,3 +139,16 @@ def test_the_default_configuration_is_kept_and_shared_as_in_generated_clients() 
         assert sparkfly_client.ApiClient().configuration is mine
     finally:
         sparkfly_client.Configuration.set_default(None)
+
+
+def test_reordering_default_headers_of_one_name_reaches_the_wire(server: ScriptedServer, api: CredentialsApi) -> None:
+    # Of two names that differ only in case, the last one set is sent: the order is part of what was set.
+    client = api.api_client
+    client.default_headers.update({"X-Lane": "1", "x-lane": "2"})
+    server.push(Reply(200, CREDENTIAL), Reply(200, CREDENTIAL))
+    api.get_credential(56)
+    assert server.last.header("X-Lane") == "2"
+    del client.default_headers["X-Lane"]
+    client.default_headers["X-Lane"] = "1"
+    api.get_credential(56)
+    assert server.last.header("X-Lane") == "1"
