@@ -119,8 +119,8 @@ class _Timer:
         now = loop.time()
         watchdog = _Watchdog(timeouts, now, task)
         verdict = watchdog.check(now)
-        if isinstance(verdict, str):
-            watchdog.expire(verdict)
+        if isinstance(verdict, str):  # out of time before it starts: the caller sends nothing (see send)
+            watchdog.expired = verdict
         elif verdict is not None:
             self._watched[watchdog] = None
             if verdict < self._due:
@@ -218,6 +218,8 @@ class AiohttpTransport:
         assert timer is not None  # made with the session
         if self._own and step.preload:
             watchdog = timer.watch(step.timeouts)
+            if watchdog.expired is not None:  # a request that cannot be answered in time is not written
+                return ApiTimeoutError(f"timed out ({watchdog.expired})", elapsed=0.0, request_sent=False)
             attempt = _ATTEMPT.set(watchdog)
         try:
             try:

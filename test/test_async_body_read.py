@@ -310,3 +310,21 @@ def test_calls_in_flight_together_each_time_out_at_their_own_limit() -> None:
     assert 0.2 <= short < 0.5
     assert 0.6 <= middle < 0.9
     assert 1.0 <= long < 1.3
+
+
+def test_an_attempt_out_of_time_before_it_starts_is_not_sent() -> None:
+    # A limit shorter than the timer's slack is spent before the request could be written: nothing is sent,
+    # and no cancellation of the caller's task is left behind for its next await to meet.
+    with ScriptedServer(Reply(200, ANSWER)) as server:
+
+        async def use(api: Any) -> Any:
+            await api.get_credential(7)  # a kept-alive connection: the next request could be written at once
+            with pytest.raises(ApiTimeoutError) as caught:
+                await api.get_credential(7, _request_timeout=0.0005)
+            assert not caught.value.request_sent
+            await asyncio.sleep(0.01)  # a cancellation left pending would land here
+            return await api.get_credential(7)
+
+        answer = run(configured(server.url, retries=0), use)
+        assert answer.credential.id == 7
+        assert len(server.requests) == 2  # the first call's and the last one's
