@@ -29,8 +29,6 @@ if TYPE_CHECKING:
 __all__ = ["AiohttpTransport"]
 
 _TIMEOUTS_KEPT = 64
-#: The limits of the attempt the current task is making, for the connector to say when it has connected.
-_ATTEMPT: contextvars.ContextVar[Optional[AttemptLimits]] = contextvars.ContextVar("sparkfly_attempt", default=None)
 #: Python 3.11+: a cancellation can be told apart from the caller's and taken back. Before that, a caller's
 #: cancellation landing in the same loop iteration as the limits running out is taken for the timeout, as
 #: aiohttp's own timeouts take it.
@@ -60,11 +58,16 @@ async def _no_resend(
 class _Connector(aiohttp.TCPConnector):
     """aiohttp's connector, noting when the connection of an attempt is ready: the read limit counts from there."""
 
+    def __init__(self, timer: _Timer, **settings: Any) -> None:
+        super().__init__(**settings)
+        self._sparkfly_timer = timer
+
     async def connect(self, req: aiohttp.ClientRequest, traces: Any, timeout: aiohttp.ClientTimeout) -> Any:
         connection = await super().connect(req, traces, timeout)
-        limits = _ATTEMPT.get()
-        if limits is not None:
-            limits.connected_at = self._loop.time()
+        # The attempt is the one its task is making: a task makes one at a time.
+        watchdog = self._sparkfly_timer.watching(asyncio.current_task(self._loop))
+        if watchdog is not None:
+            watchdog.connected_at = self._loop.time()
         return connection
 
 
@@ -73,23 +76,23 @@ class _Watchdog(AttemptLimits):
     it cancels the attempt's task; :meth:`timed_out` then tells that cancellation from any other and takes it
     back. Times are on the event loop's clock (``loop.time()``)."""
 
-    __slots__ = ("expired", "_task", "_cancelling")
+    __slots__ = ("expired", "task", "_cancelling")
 
     def __init__(self, timeouts: Timeouts, started: float, task: asyncio.Task[Any]) -> None:
         super().__init__(timeouts, started)
         self.expired: Optional[str] = None
-        self._task = task
+        self.task = task
         self._cancelling = task.cancelling() if _UNCANCEL else 0
 
     def expire(self, why: str) -> None:
         self.expired = why
-        self._task.cancel()
+        self.task.cancel()
 
     def timed_out(self) -> bool:
         """After a CancelledError: whether it was this watchdog's doing (and only its own)."""
         if self.expired is None:
             return False
-        return not _UNCANCEL or self._task.uncancel() <= self._cancelling
+        return not _UNCANCEL or self.task.uncancel() <= self._cancelling
 
 
 class _Timer:
@@ -107,7 +110,7 @@ class _Timer:
         self._loop = loop
         # The checks read no context variable: an empty context of the timer's own saves copying a task's.
         self._context = contextvars.Context()
-        self._watched: Dict[_Watchdog, None] = {}
+        self._watched: Dict[asyncio.Task[Any], _Watchdog] = {}  # by the task making the attempt
         self._handle: Optional[asyncio.TimerHandle] = None
         self._due = math.inf
 
@@ -122,13 +125,18 @@ class _Timer:
         if isinstance(verdict, str):  # out of time before it starts: the caller sends nothing (see send)
             watchdog.expired = verdict
         elif verdict is not None:
-            self._watched[watchdog] = None
+            self._watched[task] = watchdog
             if verdict < self._due:
                 self._arm(verdict)
         return watchdog
 
     def unwatch(self, watchdog: _Watchdog) -> None:
-        self._watched.pop(watchdog, None)
+        if self._watched.get(watchdog.task) is watchdog:
+            del self._watched[watchdog.task]
+
+    def watching(self, task: Optional[asyncio.Task[Any]]) -> Optional[_Watchdog]:
+        """The watchdog of the attempt ``task`` is making, if it is watched."""
+        return None if task is None else self._watched.get(task)
 
     def _arm(self, due: float) -> None:
         if self._handle is not None:
@@ -140,10 +148,10 @@ class _Timer:
         self._handle, self._due = None, math.inf
         now = self._loop.time()
         due = math.inf
-        for watchdog in list(self._watched):
+        for task, watchdog in list(self._watched.items()):
             verdict = watchdog.check(now)
             if isinstance(verdict, str):
-                del self._watched[watchdog]
+                del self._watched[task]
                 watchdog.expire(verdict)
             elif verdict is not None and verdict < due:
                 due = verdict
@@ -189,7 +197,8 @@ class AiohttpTransport:
         if self._session is None or (self._own and self._session.closed):
             config = self.configuration
             self._settings = connection_settings(config)
-            connector = _Connector(limit=config.connection_pool_maxsize, ssl=_ssl_setting(config))
+            assert self._timer is not None  # made with the loop, above
+            connector = _Connector(self._timer, limit=config.connection_pool_maxsize, ssl=_ssl_setting(config))
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 auto_decompress=False,
@@ -213,14 +222,12 @@ class AiohttpTransport:
         # limits. A session of the caller's, or a response handed back unread, keeps aiohttp's timers (they go
         # on applying to reads made later).
         watchdog: Optional[_Watchdog] = None
-        attempt: Optional[contextvars.Token[Optional[AttemptLimits]]] = None
         timer = self._timer
         assert timer is not None  # made with the session
         if self._own and step.preload:
             watchdog = timer.watch(step.timeouts)
             if watchdog.expired is not None:  # a request that cannot be answered in time is not written
                 return ApiTimeoutError(f"timed out ({watchdog.expired})", elapsed=0.0, request_sent=False)
-            attempt = _ATTEMPT.set(watchdog)
         try:
             try:
                 response = await session.request(
@@ -265,11 +272,6 @@ class AiohttpTransport:
         finally:
             if watchdog is not None:
                 timer.unwatch(watchdog)
-            if attempt is not None:
-                try:  # noqa: SIM105 (contextlib.suppress would cost an object and two calls per call)
-                    _ATTEMPT.reset(attempt)
-                except ValueError:  # closed outside its task (collected unfinished): nothing to undo
-                    pass
 
     def _extra(self, step: Send) -> Dict[str, Any]:
         """What a request takes beyond the common arguments, where the settings or the request call for it."""
