@@ -328,3 +328,10 @@ def test_an_attempt_out_of_time_before_it_starts_is_not_sent() -> None:
         answer = run(configured(server.url, retries=0), use)
         assert answer.credential.id == 7
         assert len(server.requests) == 2  # the first call's and the last one's
+
+
+def test_a_call_without_any_limit_waits_as_long_as_the_answer_takes() -> None:
+    with ScriptedServer(Reply(200, ANSWER, delay=0.3)) as server:
+        configuration = configured(server.url, retries=0, timeout=None, deadline=None)
+        answer = run(configuration, lambda api: api.get_credential(7))
+    assert answer.credential.id == 7
