@@ -196,6 +196,22 @@ def linger(sock: socket.socket, seconds: float) -> None:
         pass
 
 
+class _Slot:
+    """One connection's hold on the server's bound, given back once, by whichever of the accepting thread (when
+    starting the handler's thread fails) and the handler's thread (when it is done) gets there first."""
+
+    def __init__(self, slots: threading.BoundedSemaphore) -> None:
+        self._slots = slots
+        self._lock = threading.Lock()
+        self._held = True
+
+    def release(self) -> None:
+        with self._lock:
+            held, self._held = self._held, False
+        if held:
+            self._slots.release()
+
+
 class BoundedThreadingHTTPServer(ThreadingHTTPServer):
     """A thread per connection, but at most ``max_connections`` at once; the rest wait to be accepted."""
 
@@ -213,17 +229,19 @@ class BoundedThreadingHTTPServer(ThreadingHTTPServer):
             if self._closing.is_set():
                 self.shutdown_request(request)
                 return
+        slot = _Slot(self._slots)
+        thread = threading.Thread(target=self._serve, args=(request, client_address, slot), daemon=True)
         try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self._slots.release()
+            thread.start()
+        except BaseException:  # the thread may have started all the same: the slot goes back once
+            slot.release()
             raise
 
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
+    def _serve(self, request: Any, client_address: Any, slot: _Slot) -> None:
         try:
-            super().process_request_thread(request, client_address)
+            self.process_request_thread(request, client_address)  # handle, report errors, close the connection
         finally:
-            self._slots.release()
+            slot.release()
 
     def shutdown(self) -> None:
         self._closing.set()
