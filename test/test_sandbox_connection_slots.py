@@ -37,7 +37,7 @@ def test_a_slot_is_given_back_once_when_starting_its_thread_fails_late(monkeypat
 
     monkeypatch.setattr(threading, "excepthook", lambda args: failures.append(args.exc_value))
     try:
-        with socket.create_connection(server.server_address, timeout=5) as client:
+        with socket.create_connection(("127.0.0.1", server.server_port), timeout=5) as client:
             client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
             monkeypatch.setattr(threading.Thread, "start", start_then_fail)
             server.handle_request()
@@ -45,9 +45,34 @@ def test_a_slot_is_given_back_once_when_starting_its_thread_fails_late(monkeypat
         for thread in started:
             thread.join(5)
         assert len(started) == 1 and failures == []
-        free = 0
-        while server._slots.acquire(blocking=False):
-            free += 1
-        assert free == 2
+        assert free_slots(server) == 2
     finally:
         server.server_close()
+
+
+def test_a_slot_is_given_back_when_the_handlers_thread_cannot_be_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    server = BoundedThreadingHTTPServer(("127.0.0.1", 0), Quiet, max_connections=2)
+    server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
+
+    def no_thread(*args: Any, **kwargs: Any) -> None:
+        raise MemoryError("no memory for a thread")
+
+    try:
+        for _ in range(3):  # more failures than slots: none may be kept
+            with socket.create_connection(("127.0.0.1", server.server_port), timeout=5):
+                monkeypatch.setattr(threading.Thread, "__init__", no_thread)
+                server.handle_request()
+                monkeypatch.undo()
+            assert free_slots(server) == 2
+    finally:
+        server.server_close()
+
+
+def free_slots(server: BoundedThreadingHTTPServer) -> int:
+    """How many connections the server could take now (the slots are given back after counting)."""
+    free = 0
+    while server._slots.acquire(blocking=False):
+        free += 1
+    for _ in range(free):
+        server._slots.release()
+    return free

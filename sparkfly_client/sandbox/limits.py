@@ -225,14 +225,13 @@ class BoundedThreadingHTTPServer(ThreadingHTTPServer):
         super().__init__(address, handler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
+        slot = _Slot(self._slots)  # made before the slot is taken: nothing can fail between taking it and the try
         while not self._slots.acquire(timeout=0.05):
             if self._closing.is_set():
                 self.shutdown_request(request)
                 return
-        slot = _Slot(self._slots)
-        thread = threading.Thread(target=self._serve, args=(request, client_address, slot), daemon=True)
         try:
-            thread.start()
+            threading.Thread(target=self._serve, args=(request, client_address, slot), daemon=True).start()
         except BaseException:  # the thread may have started all the same: the slot goes back once
             slot.release()
             raise
