@@ -88,6 +88,9 @@ class _Watchdog(AttemptLimits):
         self.expired = why
         self.task.cancel()
 
+    def timeout_error(self, elapsed: float) -> ApiTimeoutError:
+        return ApiTimeoutError(f"timed out ({self.expired})", elapsed=elapsed, request_sent=self.connected)
+
     def timed_out(self) -> bool:
         """After a CancelledError: whether it was this watchdog's doing (and only its own)."""
         if self.expired is None:
@@ -227,7 +230,7 @@ class AiohttpTransport:
         if self._own and step.preload:
             watchdog = timer.watch(step.timeouts)
             if watchdog.expired is not None:  # a request that cannot be answered in time is not written
-                return ApiTimeoutError(f"timed out ({watchdog.expired})", elapsed=0.0, request_sent=False)
+                return watchdog.timeout_error(elapsed=0.0)
         try:
             try:
                 response = await session.request(
@@ -264,11 +267,7 @@ class AiohttpTransport:
         except asyncio.CancelledError:
             if watchdog is None or not watchdog.timed_out():
                 raise
-            return ApiTimeoutError(
-                f"timed out ({watchdog.expired})",
-                elapsed=time.monotonic() - started,
-                request_sent=watchdog.connected,
-            )
+            return watchdog.timeout_error(elapsed=time.monotonic() - started)
         finally:
             if watchdog is not None:
                 timer.unwatch(watchdog)

@@ -2,10 +2,10 @@
 of one attempt in flight (:class:`AttemptLimits`), decided without a clock of their own.
 
 A driver that cannot lean on the socket for timeouts (the async one: every timer costs the event loop a
-heap entry) keeps one timer per attempt instead of one per read. It arms the timer at
-:meth:`AttemptLimits.check` of the attempt's start, records when the connection was ready and when data
-arrived, and asks :meth:`AttemptLimits.check` again whenever the timer fires: the answer is either
-when to look next or why the attempt has run out of time. The limits are those of the sync driver:
+heap entry) keeps one timer for all its attempts in flight instead of one per read. It asks
+:meth:`AttemptLimits.check` at an attempt's start, records when the connection was ready and when data
+arrived, and asks again whenever its timer fires: the answer is either when to look next or why the
+attempt has run out of time. The limits are those of the sync driver:
 the whole attempt within ``total`` seconds (its share of the call's deadline included), and once
 connected, never more than ``read`` seconds without data.
 """
