@@ -10,14 +10,14 @@ import copy
 from typing import TYPE_CHECKING, Any, Callable, Dict, Generator, Optional, Tuple
 
 from sparkfly_client._endpoint import Endpoint
-from sparkfly_client.exceptions import ApiTimeoutError, ApiValueError, OpenApiException
+from sparkfly_client.exceptions import ApiTimeoutError, OpenApiException
 from sparkfly_client.models.bad_request_object import BadRequestObject
 
 if TYPE_CHECKING:
     from sparkfly_client._plan import Response, Step
     from sparkfly_client.configuration import Configuration
 
-__all__ = ["SPARKFLY_TOKEN", "SECRET_API_KEY", "JWT", "SECRET_HEADERS", "AuthFlow", "Authenticate", "scheme_header"]
+__all__ = ["SPARKFLY_TOKEN", "SECRET_API_KEY", "JWT", "SECRET_HEADERS", "AuthFlow", "Authenticate"]
 
 SPARKFLY_TOKEN = "X-Auth-Token"
 SECRET_API_KEY = "SecretApiKey"
@@ -171,19 +171,6 @@ class AuthFlow:
 
         note = None if response.status >= 300 else f"{self._endpoint.method} /auth responded without an X-Auth-Token"
         raise error_for(response.request, response, attempts, note=note)
-
-
-def scheme_header(configuration: Configuration, scheme: str) -> Optional[Tuple[str, str]]:
-    """The header that carries a scheme's configured credential, or ``None`` when the configuration lacks it."""
-    if scheme == SPARKFLY_TOKEN:
-        key = configuration.get_api_key_with_prefix(SPARKFLY_TOKEN)
-        return None if key is None else (SPARKFLY_TOKEN, key)
-    if scheme == SECRET_API_KEY:
-        key = configuration.get_api_key_with_prefix(SECRET_API_KEY)
-        return None if key is None else ("REB-APIKEY", key)
-    if scheme == JWT:
-        return None if not configuration.access_token else ("Authorization", f"Bearer {configuration.access_token}")
-    raise ApiValueError(f"unknown security scheme {scheme!r}")
 
 
 _HOW_TO_CONFIGURE: Dict[str, str] = {

@@ -6,16 +6,27 @@ No I/O. Everything here raises a typed error (``ApiTypeError``/``ApiValueError``
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, Any, Callable, Dict, Generic, Mapping, Optional, Tuple, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Dict, Generic, Mapping, Optional, Tuple, TypeVar, Union
 
 from typing_extensions import TypedDict
 
 from sparkfly_client._attempt import TimeoutArg, Timeouts, seconds
-from sparkfly_client._auth import SECRET_HEADERS, SPARKFLY_TOKEN, AuthFlow, scheme_header
+from sparkfly_client._auth import SECRET_API_KEY, SECRET_HEADERS, SPARKFLY_TOKEN, AuthFlow
 from sparkfly_client._endpoint import Endpoint
 from sparkfly_client._retry import RetryPolicy
+from sparkfly_client._shared import (
+    INVALID,
+    Limits,
+    Operation,
+    Settings,
+    Shared,
+    apply_auth,
+    base_url,
+    check_header,
+    drop_header,
+)
 from sparkfly_client.configuration import checked_host, without_userinfo
-from sparkfly_client.exceptions import ApiTypeError, ApiValueError
+from sparkfly_client.exceptions import ApiTypeError
 from sparkfly_client.models._base import REVEAL_SECRETS, secret_values
 
 if TYPE_CHECKING:
@@ -125,8 +136,9 @@ class PreparedRequest:
 class RequestBuilder:
     """Turns a :class:`Call` into a :class:`PreparedRequest` for one client's configuration.
 
-    What every call shares (the common headers, the timeout and retry settings) is derived once and
-    derived again only when the setting it comes from is replaced.
+    What every call shares (the base URL, the common headers, each operation's credential header) is
+    derived from the settings it comes from, and derived again only when one of them has changed: each
+    call reads those settings afresh and compares them with the ones last derived from.
     """
 
     def __init__(self, configuration: Configuration, auth: Optional[AuthFlow]) -> None:
@@ -134,32 +146,29 @@ class RequestBuilder:
         self.auth = auth
         self.default_headers: Dict[str, str] = {}
         self.cookie: Optional[str] = None
-        self._common: Tuple[Any, Dict[str, str], frozenset[str]] = (None, {}, frozenset())
-        self._checked_credential: Optional[Tuple[str, str]] = None
-        self._timeouts: _Derived[TimeoutArg, Timeouts] = _Derived(Timeouts.from_value)
-        self._policy: _Derived[Union[int, RetryPolicy, None], RetryPolicy] = _Derived(RetryPolicy.from_value)
-        self._deadline: _Derived[Optional[float], Optional[float]] = _Derived(lambda value: seconds(value, "deadline"))
+        self._shared: Optional[Shared] = None
+        self._limits = Limits(None, None, None)
 
     def build(self, call: Call[Any]) -> PreparedRequest:
         """Check every argument and option and encode the request. Raises before anything is sent."""
         endpoint, args, options = call.endpoint, call.args, call.options
         if options and not OPTION_NAMES.issuperset(options):
             raise _unexpected_keywords(endpoint, args, options)
+        shared = self._current()
+        operation = shared.operations.get(endpoint)
+        if operation is None:
+            operation = shared.operations[endpoint] = Operation(endpoint, shared)
         config = self.configuration
         host_index = options.get("_host_index")
-        base = config.host if host_index is None else checked_host(config.get_host_from_settings(host_index))
-        if "@" in base:  # a user:password@ in the host is never sent (nor shown): the API's own credentials are
-            base = _without_userinfo_sent(base)
-        url = base.rstrip("/") + endpoint.render_path(args)
+        base = shared.base if host_index is None else base_url(checked_host(config.get_host_from_settings(host_index)))
+        url = base + endpoint.render_path(args)
         query = endpoint.render_query(args) if endpoint.query_params else None
         if query:
             from urllib.parse import urlencode
 
             url += "?" + urlencode(query)
 
-        headers, present = self._common_headers()
-        if "accept" not in present:  # a client-wide Accept wins, a per-call one (_headers) too
-            headers["Accept"] = endpoint.accept
+        headers = dict(operation.headers)
         model = None if endpoint.body is None else endpoint.coerce_body(args)
         body: Optional[bytes] = None
         if model is not None:
@@ -168,109 +177,79 @@ class RequestBuilder:
             check_header("Content-Type", content_type)
             headers["Content-Type"] = content_type
         extra = options.get("_headers")
+        present = shared.present
         if extra:
             if not isinstance(extra, dict):
                 raise ApiTypeError(f"_headers must be a dict of str to str, not {type(extra).__name__}")
             for name, value in extra.items():
                 check_header(name, value)
-                _drop(headers, name)
+                drop_header(headers, name)
             headers.update(extra)
             present = present | {name.lower() for name in extra}
 
         # The framing is said here once, so both drivers put the same bytes on the wire: http.client
         # would leave Content-Length out of a bodiless DELETE, aiohttp would send "0".
         if extra:  # a Content-Length given per call never doubles the framing
-            _drop(headers, "Content-Length")
+            drop_header(headers, "Content-Length")
         if body is not None:
             headers["Content-Length"] = str(len(body))
         elif endpoint.method not in _NO_BODY_METHODS:
             headers["Content-Length"] = "0"
-        token_auth = self._apply_auth(endpoint, headers, present, options.get("_request_auth"))
+        request_auth = options.get("_request_auth")
+        if extra or request_auth:  # the call brings a credential of its own, or may
+            token_auth = apply_auth(endpoint, headers, present, request_auth, shared.settings)
+        else:
+            token_auth = operation.auth.apply(headers)
+        limits = self._limits
+        if (
+            limits.timeout is not config.timeout
+            or limits.deadline is not config.deadline
+            or limits.retries is not config.retries
+        ):
+            limits = self._limits = Limits(config.timeout, config.deadline, config.retries)
         timeout_arg = options.get("_request_timeout")
-        timeouts = self._timeouts.get(config.timeout) if timeout_arg is None else Timeouts.from_value(timeout_arg)
-        deadline = self._deadline.get(config.deadline) if "_deadline" not in options else _deadline(options)
+        timeouts = limits.timeouts if timeout_arg is None else Timeouts.from_value(timeout_arg)
+        if timeouts is None:  # the setting is not a timeout: say why
+            timeouts = Timeouts.from_value(limits.timeout)
+        deadline = limits.deadline_seconds if "_deadline" not in options else _deadline(options)
+        if deadline is INVALID:
+            deadline = seconds(limits.deadline, "deadline")
         retries = options.get("_retries")
-        policy = self._policy.get(config.retries) if retries is None else RetryPolicy.from_value(retries)
+        policy = limits.policy if retries is None else RetryPolicy.from_value(retries)
+        if policy is None:
+            policy = RetryPolicy.from_value(limits.retries)
         return PreparedRequest(endpoint, url, headers, body, timeouts, deadline, policy, token_auth)
 
-    def _common_headers(self) -> Tuple[Dict[str, str], frozenset[str]]:
-        """A fresh copy of the headers every call carries and their lower-case names; built and checked
-        again only when the user agent, the cookie or the default headers have changed."""
-        key = (self.configuration.user_agent, self.cookie, tuple(self.default_headers.items()))
-        built_for, headers, present = self._common
-        if key != built_for:
-            # Compressed responses are not asked for (nor unpacked if sent anyway): a body's size is what was sent.
-            headers = {"User-Agent": self.configuration.user_agent, "Accept-Encoding": "identity"}
-            for name, value in self.default_headers.items():
-                _drop(headers, name)
-                headers[name] = value
-            if self.cookie:
-                headers["Cookie"] = self.cookie
-            for name, value in headers.items():
-                check_header(name, value)
-            present = frozenset(name.lower() for name in headers)
-            self._common = (key, headers, present)  # one assignment: other threads see the old triple or the new
-        return dict(headers), present
-
-    def _apply_auth(
-        self,
-        endpoint: Endpoint[Any],
-        headers: Dict[str, str],
-        present: frozenset[str],
-        request_auth: Optional[Mapping[str, Any]],
-    ) -> bool:
-        """Settle which scheme authenticates the call; static credentials go into ``headers`` now.
-        Returns whether the renewable token is to be added at send time. A header of the same name
-        given per call (``_headers``) wins over the configured credential."""
-        if not endpoint.auth:
-            return False
-        if request_auth:
-            if request_auth.get("in", "header") != "header" or not request_auth.get("key"):
-                raise ApiValueError("_request_auth must be {'in': 'header', 'key': <header>, 'value': <credential>}")
-            name, value = str(request_auth["key"]), str(request_auth.get("value", ""))
-            check_header(name, value)
-            _drop(headers, name)
-            headers[name] = value
-            return False
+    def _current(self) -> Shared:
+        """What calls share under the settings as they are now: derived again when any of them has changed."""
         config = self.configuration
-        for scheme in endpoint.auth:
-            pair = scheme_header(config, scheme)
-            if pair is None and scheme == SPARKFLY_TOKEN and config.auth_identity and config.auth_key:
-                return SPARKFLY_TOKEN.lower() not in present
-            if pair is not None:
-                if _LOWER_NAMES[pair[0]] not in present:
-                    if pair != self._checked_credential:  # checked once per value, not once per call
-                        check_header(*pair)
-                        self._checked_credential = pair
-                    headers[pair[0]] = pair[1]
-                return False
-        if any(header.lower() in present for header in _SCHEME_HEADERS):
-            return False  # the caller brought the credential in _headers
-        from sparkfly_client._auth import missing_credentials_message
+        api_key, prefix = config.api_key, config.api_key_prefix
+        settings = (
+            config.host,
+            config.user_agent,
+            self.cookie,
+            tuple(self.default_headers.items()) if self.default_headers else (),
+            api_key.get(SPARKFLY_TOKEN),
+            prefix.get(SPARKFLY_TOKEN),
+            api_key.get(SECRET_API_KEY),
+            prefix.get(SECRET_API_KEY),
+            config.access_token,
+            config.auth_identity,
+            config.auth_key,
+        )
+        shared = self._shared
+        if shared is None or shared.settings != settings:
+            # Derived from these values alone (never read again from the configuration), and put in place in
+            # one assignment: a change another thread makes meanwhile is seen by the next call.
+            shared = self._shared = Shared(Settings(*settings))
+        return shared
 
-        raise ApiValueError(missing_credentials_message(endpoint.operation_id, endpoint.auth))
 
-
-_SCHEME_HEADERS = ("X-Auth-Token", "REB-APIKEY", "Authorization")
-_LOWER_NAMES = {name: name.lower() for name in _SCHEME_HEADERS}
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def _without_userinfo_sent(url: str) -> str:
-    scheme, sep, rest = url.partition("://")
-    authority, slash, path = rest.partition("/")
-    return f"{scheme}{sep}{authority.rsplit('@', 1)[1]}{slash}{path}" if "@" in authority else url
 
 
 def _deadline(options: Mapping[str, Any]) -> Optional[float]:
     return seconds(options["_deadline"], "deadline")
-
-
-def _drop(headers: Dict[str, str], name: str) -> None:
-    """Remove ``name`` from ``headers`` whatever its case, so the one added next is the only one."""
-    lowered = name.lower()
-    for existing in [k for k in headers if k.lower() == lowered]:
-        del headers[existing]
 
 
 def _unexpected_keywords(endpoint: Endpoint[Any], args: Mapping[str, Any], options: Mapping[str, Any]) -> ApiTypeError:
@@ -285,47 +264,3 @@ def _unexpected_keywords(endpoint: Endpoint[Any], args: Mapping[str, Any], optio
         f"{endpoint.operation_id}() got unexpected keyword argument(s): {', '.join(problems)}; "
         f"it takes {', '.join(args) or 'no arguments'} and the options {', '.join(sorted(OPTION_NAMES))}"
     )
-
-
-def check_header(name: Any, value: Any) -> None:
-    """A header name and value that can go onto the wire as they are. Never shows the value: it may be a
-    credential."""
-    if not isinstance(name, str) or not isinstance(value, str):
-        raise ApiValueError(f"header {name!r} must have a str name and value")
-    if not name or any(c in name for c in "\r\n: \t") or _has_control(name):
-        raise ApiValueError(f"header name {name!r} is not a valid token; refusing to send it")
-    if _has_control(value):
-        raise ApiValueError(f"header {name!r} contains a control character (or a line break); refusing to send it")
-    try:
-        value.encode("latin-1")
-    except UnicodeEncodeError:
-        raise ApiValueError(
-            f"header {name!r} contains a character that is not Latin-1 and cannot be sent; refusing to send it"
-        ) from None
-
-
-def _has_control(text: str) -> bool:
-    return not text.isprintable() and any(ord(c) < 0x20 or ord(c) == 0x7F for c in text)
-
-
-S = TypeVar("S")
-T = TypeVar("T")
-
-
-class _Derived(Generic[S, T]):
-    """A value derived from a setting, computed again only when the setting is replaced by another
-    object. Settings are immutable values (numbers, tuples, frozen policies), so identity is enough."""
-
-    __slots__ = ("_derive", "_cached")
-
-    def __init__(self, derive: Callable[[S], T]) -> None:
-        self._derive = derive
-        self._cached: Optional[Tuple[S, T]] = None
-
-    def get(self, setting: S) -> T:
-        cached = self._cached
-        if cached is not None and cached[0] is setting:
-            return cached[1]
-        value: T = self._derive(setting)
-        self._cached = (setting, value)
-        return value

@@ -4,6 +4,7 @@ follows every change the user makes between calls."""
 from __future__ import annotations
 
 import pytest
+from conftest import TOKEN
 from drivers import Driver
 from scripted_server import Reply, ScriptedServer
 
@@ -152,3 +153,68 @@ def test_reordering_default_headers_of_one_name_reaches_the_wire(server: Scripte
     client.default_headers["X-Lane"] = "1"
     api.get_credential(56)
     assert server.last.header("X-Lane") == "1"
+
+
+def test_credential_changes_between_calls_reach_the_wire(server: ScriptedServer, driver: Driver) -> None:
+    # What every call shares is derived once per state of the settings; each of them changes the next call.
+    config = sparkfly_client.Configuration(host=server.url, retries=0, api_key={"X-Auth-Token": "first"})
+    with driver.client(config) as client:
+        credentials, customer = driver.credentials(client), driver.customer(client)
+        sent = []
+        for change in (
+            lambda: None,
+            lambda: config.api_key_prefix.update({"X-Auth-Token": "Token"}),
+            lambda: config.api_key.update({"X-Auth-Token": "second"}),
+            lambda: config.api_key_prefix.clear(),
+            lambda: setattr(config, "api_key", {"X-Auth-Token": "third"}),
+        ):
+            change()
+            credentials.get_credential(56)
+            sent.append(server.last.header("X-Auth-Token"))
+        assert sent == ["first", "Token first", "Token second", "second", "third"]
+
+        server.responder = lambda seen: Reply(200, {"id": "c-7"})
+        upsert = {"username": "jane.doe", "password": "pw-1", "customer_id": "cust-1"}
+        config.access_token = "jwt-1"
+        customer.upsert_credential("c-7", upsert)
+        config.api_key["SecretApiKey"] = "secret-1"  # preferred over the JWT from now on
+        customer.upsert_credential("c-7", upsert)
+        config.api_key["SecretApiKey"] = ""  # an empty key is no credential: back to the JWT
+        customer.upsert_credential("c-7", upsert)
+        assert [(r.header("REB-APIKEY"), r.header("Authorization")) for r in server.requests[-3:]] == [
+            (None, "Bearer jwt-1"),
+            ("secret-1", None),
+            (None, "Bearer jwt-1"),
+        ]
+        config.access_token = None
+        with pytest.raises(sparkfly_client.ApiValueError, match="needs credentials"):
+            customer.upsert_credential("c-7", upsert)
+
+
+def test_a_credential_given_per_call_still_wins_over_the_shared_one(
+    server: ScriptedServer, api: CredentialsApi
+) -> None:
+    api.get_credential(56, _headers={"x-auth-token": "per-call"})
+    assert server.last.header("X-Auth-Token") == "per-call"
+    api.get_credential(56, _request_auth={"in": "header", "key": "X-Auth-Token", "value": "other"})
+    assert server.last.header("X-Auth-Token") == "other"
+    api.get_credential(56)
+    assert server.last.header("X-Auth-Token") == TOKEN
+
+
+@pytest.mark.parametrize(
+    ("setting", "bad", "option", "good"),
+    [("timeout", True, "_request_timeout", 5.0), ("deadline", -1, "_deadline", 5.0), ("retries", -1, "_retries", 0)],
+)
+def test_a_bad_limit_setting_is_refused_unless_the_call_overrides_it(
+    server: ScriptedServer, api: CredentialsApi, setting: str, bad: object, option: str, good: object
+) -> None:
+    configuration = api.api_client.configuration
+    setattr(configuration, setting, 1)
+    api.get_credential(56)
+    setattr(configuration, setting, bad)  # True equals 1, but is no timeout: compared by identity, not equality
+    for _ in range(2):
+        with pytest.raises(sparkfly_client.ApiValueError):
+            api.get_credential(56)
+    api.get_credential(56, **{option: good})
+    assert len(server.requests) == 2

@@ -1,0 +1,229 @@
+"""What every call of one client shares under one state of its settings: the base URL, the headers every
+call carries, each operation's configured credential, the timeout, deadline and retry settings. Derived once,
+and derived again when a setting it comes from changes (see ``RequestBuilder``). No I/O.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Dict, Mapping, NamedTuple, Optional, Tuple, Union
+
+from sparkfly_client._attempt import TimeoutArg, Timeouts, seconds
+from sparkfly_client._auth import JWT, SECRET_API_KEY, SPARKFLY_TOKEN
+from sparkfly_client._endpoint import Endpoint
+from sparkfly_client._retry import RetryPolicy
+from sparkfly_client.configuration import with_prefix
+from sparkfly_client.exceptions import ApiTypeError, ApiValueError
+
+__all__ = [
+    "Settings",
+    "Shared",
+    "Operation",
+    "Limits",
+    "INVALID",
+    "apply_auth",
+    "base_url",
+    "check_header",
+    "drop_header",
+]
+
+
+class Settings(NamedTuple):
+    """The settings every call's shared part comes from, read afresh on each call (see ``RequestBuilder``)."""
+
+    host: str
+    user_agent: str
+    cookie: Optional[str]
+    default_headers: Tuple[Tuple[str, str], ...]
+    token_key: Optional[str]
+    token_prefix: Optional[str]
+    secret_key: Optional[str]
+    secret_prefix: Optional[str]
+    access_token: Optional[str]
+    auth_identity: Any
+    auth_key: Any
+
+
+class Shared:
+    """What every call shares under one state of the settings: the base URL, the headers every call carries
+    (checked) and their lower-case names, and what each operation adds to them (by endpoint, made on first use)."""
+
+    __slots__ = ("settings", "base", "headers", "present", "operations")
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.base = base_url(settings.host)
+        # Compressed responses are not asked for (nor unpacked if sent anyway): a body's size is what was sent.
+        headers = {"User-Agent": settings.user_agent, "Accept-Encoding": "identity"}
+        for name, value in settings.default_headers:
+            drop_header(headers, name)
+            headers[name] = value
+        if settings.cookie:
+            headers["Cookie"] = settings.cookie
+        for name, value in headers.items():
+            check_header(name, value)
+        self.headers = headers
+        self.present = frozenset(name.lower() for name in headers)
+        self.operations: Dict[Endpoint[Any], Operation] = {}
+
+
+class Operation:
+    """One operation's share under one state of the settings: the common headers with its ``Accept``, and the
+    configured credential it carries (when the call brings none of its own)."""
+
+    __slots__ = ("headers", "auth")
+
+    def __init__(self, endpoint: Endpoint[Any], shared: Shared) -> None:
+        headers = dict(shared.headers)
+        if "accept" not in shared.present:  # a client-wide Accept wins, a per-call one (_headers) too
+            headers["Accept"] = endpoint.accept
+        self.headers = headers
+        self.auth = configured_auth(endpoint, shared.present, shared.settings)
+
+
+class ConfiguredAuth:
+    """How the configured credentials authenticate an operation: a header added as it is, the renewable token
+    added at send time, nothing (an operation without auth, or a credential given in the default headers), or
+    the error that none is configured."""
+
+    __slots__ = ("header", "token_auth", "missing")
+
+    def __init__(
+        self, header: Optional[Tuple[str, str]] = None, token_auth: bool = False, missing: Optional[str] = None
+    ) -> None:
+        self.header = header
+        self.token_auth = token_auth
+        self.missing = missing
+
+    def apply(self, headers: Dict[str, str]) -> bool:
+        """Add the header to ``headers`` (or raise that none is configured); returns ``token_auth``."""
+        if self.header is not None:
+            headers[self.header[0]] = self.header[1]
+        elif self.missing is not None:
+            raise ApiValueError(self.missing)
+        return self.token_auth
+
+
+def configured_auth(endpoint: Endpoint[Any], present: frozenset[str], settings: Settings) -> ConfiguredAuth:
+    """Settle which configured scheme authenticates ``endpoint``, the first of its schemes with a credential. A
+    header of the same name among those every call carries (``present``) wins over the configured credential."""
+    if not endpoint.auth:
+        return ConfiguredAuth()
+    for scheme in endpoint.auth:
+        pair = _scheme_header(scheme, settings)
+        if pair is None and scheme == SPARKFLY_TOKEN and settings.auth_identity and settings.auth_key:
+            return ConfiguredAuth(token_auth=SPARKFLY_TOKEN.lower() not in present)
+        if pair is not None:
+            if _LOWER_NAMES[pair[0]] in present:
+                return ConfiguredAuth()
+            check_header(*pair)
+            return ConfiguredAuth(header=pair)
+    if any(header.lower() in present for header in _SCHEME_HEADERS):
+        return ConfiguredAuth()  # the credential is among the headers every call carries
+    from sparkfly_client._auth import missing_credentials_message
+
+    return ConfiguredAuth(missing=missing_credentials_message(endpoint.operation_id, endpoint.auth))
+
+
+def apply_auth(
+    endpoint: Endpoint[Any],
+    headers: Dict[str, str],
+    present: frozenset[str],
+    request_auth: Optional[Mapping[str, Any]],
+    settings: Settings,
+) -> bool:
+    """Authenticate a call that brings headers or a credential of its own: ``_request_auth`` replaces the
+    configured credentials, and a header of the same name given per call (``_headers``) wins over them.
+    Returns whether the renewable token is to be added at send time."""
+    if not endpoint.auth:
+        return False
+    if request_auth:
+        if request_auth.get("in", "header") != "header" or not request_auth.get("key"):
+            raise ApiValueError("_request_auth must be {'in': 'header', 'key': <header>, 'value': <credential>}")
+        name, value = str(request_auth["key"]), str(request_auth.get("value", ""))
+        check_header(name, value)
+        drop_header(headers, name)
+        headers[name] = value
+        return False
+    return configured_auth(endpoint, present, settings).apply(headers)
+
+
+def _scheme_header(scheme: str, settings: Settings) -> Optional[Tuple[str, str]]:
+    """The header that carries a scheme's configured credential, or ``None`` when the settings lack it."""
+    if scheme == SPARKFLY_TOKEN:
+        key = with_prefix(settings.token_key, settings.token_prefix)
+        return None if key is None else (SPARKFLY_TOKEN, key)
+    if scheme == SECRET_API_KEY:
+        key = with_prefix(settings.secret_key, settings.secret_prefix)
+        return None if key is None else ("REB-APIKEY", key)
+    if scheme == JWT:
+        return None if not settings.access_token else ("Authorization", f"Bearer {settings.access_token}")
+    raise ApiValueError(f"unknown security scheme {scheme!r}")
+
+
+def base_url(host: str) -> str:
+    # A user:password@ in the host is never sent (nor shown): the API's own credentials are.
+    return (_without_userinfo_sent(host) if "@" in host else host).rstrip("/")
+
+
+_SCHEME_HEADERS = ("X-Auth-Token", "REB-APIKEY", "Authorization")
+_LOWER_NAMES = {name: name.lower() for name in _SCHEME_HEADERS}
+
+
+def _without_userinfo_sent(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    return f"{scheme}{sep}{authority.rsplit('@', 1)[1]}{slash}{path}" if "@" in authority else url
+
+
+def drop_header(headers: Dict[str, str], name: str) -> None:
+    """Remove ``name`` from ``headers`` whatever its case, so the one added next is the only one."""
+    lowered = name.lower()
+    for existing in [k for k in headers if k.lower() == lowered]:
+        del headers[existing]
+
+
+def check_header(name: Any, value: Any) -> None:
+    """A header name and value that can go onto the wire as they are. Never shows the value: it may be a
+    credential."""
+    if not isinstance(name, str) or not isinstance(value, str):
+        raise ApiValueError(f"header {name!r} must have a str name and value")
+    if not name or any(c in name for c in "\r\n: \t") or _has_control(name):
+        raise ApiValueError(f"header name {name!r} is not a valid token; refusing to send it")
+    if _has_control(value):
+        raise ApiValueError(f"header {name!r} contains a control character (or a line break); refusing to send it")
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        raise ApiValueError(
+            f"header {name!r} contains a character that is not Latin-1 and cannot be sent; refusing to send it"
+        ) from None
+
+
+def _has_control(text: str) -> bool:
+    return not text.isprintable() and any(ord(c) < 0x20 or ord(c) == 0x7F for c in text)
+
+
+INVALID: Any = object()
+
+
+class Limits:
+    """The timeout, deadline and retry settings as the requests carry them, derived once per setting (compared by
+    identity: ``True`` is not ``1``). A setting that is not valid derives to ``None`` (``INVALID`` for the
+    deadline, which may be ``None``); a call that uses it derives it again, for the error saying why."""
+
+    __slots__ = ("timeout", "deadline", "retries", "timeouts", "deadline_seconds", "policy")
+
+    def __init__(self, timeout: TimeoutArg, deadline: Optional[float], retries: Union[int, RetryPolicy, None]) -> None:
+        self.timeout = timeout
+        self.deadline = deadline
+        self.retries = retries
+        self.timeouts: Optional[Timeouts] = None
+        self.deadline_seconds: Optional[float] = INVALID
+        self.policy: Optional[RetryPolicy] = None
+        with contextlib.suppress(ApiTypeError, ApiValueError):
+            self.timeouts = Timeouts.from_value(timeout)
+        with contextlib.suppress(ApiTypeError, ApiValueError):
+            self.deadline_seconds = seconds(deadline, "deadline")
+        with contextlib.suppress(ApiTypeError, ApiValueError):
+            self.policy = RetryPolicy.from_value(retries)
