@@ -219,7 +219,7 @@ class AiohttpTransport:
             return tls_setup_error(config, exc)
         started = time.monotonic()
         extra = _NOTHING_EXTRA
-        if not self._own or config.proxy or config.tls_server_name or step.body is None:
+        if not self._own or config.proxy or config.tls_server_name or _may_be_labelled(step):
             extra = self._extra(step)
         # The client's own session reading the whole body: the transport's one timer keeps the attempt's
         # limits. A session of the caller's, or a response handed back unread, keeps aiohttp's timers (they go
@@ -284,7 +284,7 @@ class AiohttpTransport:
                 extra["server_hostname"] = config.tls_server_name
         else:  # a session of the caller's: its own middlewares give way to the one that stops resends
             extra["middlewares"] = (_no_resend,)
-        if step.body is None and step.method in _LABELLED_METHODS and not _has_content_type(step.headers):
+        if _may_be_labelled(step) and not _has_content_type(step.headers):
             extra["skip_auto_headers"] = _CONTENT_TYPE  # aiohttp would label a bodiless PUT application/octet-stream
         return extra
 
@@ -352,6 +352,11 @@ async def _read(response: aiohttp.ClientResponse, step: Send, limits: Optional[A
 _NOTHING_EXTRA: Dict[str, Any] = {}
 _LABELLED_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _CONTENT_TYPE = ("Content-Type",)
+
+
+def _may_be_labelled(step: Send) -> bool:
+    """Whether aiohttp would give the request a Content-Type of its own: a bodiless POST, PUT or PATCH."""
+    return step.body is None and step.method in _LABELLED_METHODS
 
 
 def _has_content_type(headers: Mapping[str, str]) -> bool:
