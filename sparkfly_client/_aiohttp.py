@@ -63,11 +63,12 @@ class _Connector(aiohttp.TCPConnector):
         self._sparkfly_timer = timer
 
     async def connect(self, req: aiohttp.ClientRequest, traces: Any, timeout: aiohttp.ClientTimeout) -> Any:
-        connection = await super().connect(req, traces, timeout)
+        connection = await aiohttp.TCPConnector.connect(self, req, traces, timeout)
         # The attempt is the one its task is making: a task makes one at a time.
-        watchdog = self._sparkfly_timer.watching(asyncio.current_task(self._loop))
+        timer = self._sparkfly_timer
+        watchdog = timer.watched.get(asyncio.current_task(self._loop))  # type: ignore[arg-type]
         if watchdog is not None:
-            watchdog.connected_at = self._loop.time()
+            watchdog.connected_at = timer.now()
         return connection
 
 
@@ -107,13 +108,16 @@ class _Timer:
     limit off), so a firing can be early but never late: it checks every attempt in flight, expires those out
     of time and arms itself for the next one due. Used from its event loop's thread only."""
 
-    __slots__ = ("_loop", "_context", "_watched", "_handle", "_due")
+    __slots__ = ("_loop", "now", "_context", "watched", "_handle", "_due")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
+        #: the loop's clock; asyncio's own reads time.monotonic, called here without the method around it
+        self.now: Callable[[], float] = time.monotonic if type(loop).time is _ASYNCIO_CLOCK else loop.time
         # The checks read no context variable: an empty context of the timer's own saves copying a task's.
         self._context = contextvars.Context()
-        self._watched: Dict[asyncio.Task[Any], _Watchdog] = {}  # by the task making the attempt
+        #: the watchdog of each attempt in flight, by the task making it (a task makes one at a time)
+        self.watched: Dict[asyncio.Task[Any], _Watchdog] = {}
         self._handle: Optional[asyncio.TimerHandle] = None
         self._due = math.inf
 
@@ -122,24 +126,20 @@ class _Timer:
         loop = self._loop
         task = asyncio.current_task(loop)
         assert task is not None, "an attempt is always awaited in a task"
-        now = loop.time()
+        now = self.now()
         watchdog = _Watchdog(timeouts, now, task)
         verdict = watchdog.check(now)
         if isinstance(verdict, str):  # out of time before it starts: the caller sends nothing (see send)
             watchdog.expired = verdict
         elif verdict is not None:
-            self._watched[task] = watchdog
+            self.watched[task] = watchdog
             if verdict < self._due:
                 self._arm(verdict)
         return watchdog
 
     def unwatch(self, watchdog: _Watchdog) -> None:
-        if self._watched.get(watchdog.task) is watchdog:
-            del self._watched[watchdog.task]
-
-    def watching(self, task: Optional[asyncio.Task[Any]]) -> Optional[_Watchdog]:
-        """The watchdog of the attempt ``task`` is making, if it is watched."""
-        return None if task is None else self._watched.get(task)
+        if self.watched.get(watchdog.task) is watchdog:
+            del self.watched[watchdog.task]
 
     def _arm(self, due: float) -> None:
         if self._handle is not None:
@@ -149,12 +149,12 @@ class _Timer:
 
     def _fire(self) -> None:
         self._handle, self._due = None, math.inf
-        now = self._loop.time()
+        now = self.now()
         due = math.inf
-        for task, watchdog in list(self._watched.items()):
+        for task, watchdog in list(self.watched.items()):
             verdict = watchdog.check(now)
             if isinstance(verdict, str):
-                del self._watched[task]
+                del self.watched[task]
                 watchdog.expire(verdict)
             elif verdict is not None and verdict < due:
                 due = verdict
@@ -163,7 +163,7 @@ class _Timer:
 
     def close(self) -> None:
         """Let the loop go idle once the transport is closed; a call still in flight keeps its timer."""
-        if self._handle is not None and not self._watched:
+        if self._handle is not None and not self.watched:
             self._handle.cancel()
             self._handle, self._due = None, math.inf
 
@@ -180,7 +180,7 @@ class AiohttpTransport:
         self._retired: List[aiohttp.ClientSession] = []
         # aiohttp's timeout of each limits seen: building one costs more than the rest of send's own work
         self._timeouts: Dict[Timeouts, aiohttp.ClientTimeout] = {}
-        self._watched_timeouts: Dict[Timeouts, aiohttp.ClientTimeout] = {}  # connect limit only (see send)
+        self.watched_timeouts: Dict[Timeouts, aiohttp.ClientTimeout] = {}  # connect limit only (see send)
         self._timer: Optional[_Timer] = None
 
     def _session_for_this_loop(self) -> aiohttp.ClientSession:
@@ -252,7 +252,7 @@ class AiohttpTransport:
                     if len(body) > step.max_body:
                         raise step.too_large(len(body))
                 else:
-                    body = await _read(response, step, watchdog, self._loop)
+                    body = await _read(response, step, watchdog, timer.now)
             except ApiTransportError as exc:
                 response.close()
                 return exc
@@ -290,7 +290,7 @@ class AiohttpTransport:
 
     def _timeout(self, limits: Timeouts, watched: bool) -> aiohttp.ClientTimeout:
         """aiohttp's timeout for these limits: only the connect limit when a watchdog keeps the rest."""
-        made = self._watched_timeouts if watched else self._timeouts
+        made = self.watched_timeouts if watched else self._timeouts
         timeout = made.get(limits)
         if timeout is None:
             if len(made) >= _TIMEOUTS_KEPT:  # limits cut to a deadline's remainder differ call by call
@@ -327,7 +327,9 @@ async def discard(response: aiohttp.ClientResponse) -> None:
         response.release()
 
 
-async def _read(response: aiohttp.ClientResponse, step: Send, limits: Optional[AttemptLimits], loop: Any) -> bytes:
+async def _read(
+    response: aiohttp.ClientResponse, step: Send, limits: Optional[AttemptLimits], now: Callable[[], float]
+) -> bytes:
     limit = step.max_body
     declared = response.content_length
     if declared is not None and declared > limit:
@@ -338,7 +340,7 @@ async def _read(response: aiohttp.ClientResponse, step: Send, limits: Optional[A
     size = 0
     while True:
         if limits is not None:
-            limits.progress_at = loop.time()
+            limits.progress_at = now()
         chunk = await content.readany()
         if not chunk:
             break
@@ -350,6 +352,7 @@ async def _read(response: aiohttp.ClientResponse, step: Send, limits: Optional[A
 
 
 _NOTHING_EXTRA: Dict[str, Any] = {}
+_ASYNCIO_CLOCK = asyncio.BaseEventLoop.time
 _LABELLED_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _CONTENT_TYPE = ("Content-Type",)
 

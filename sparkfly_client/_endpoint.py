@@ -33,7 +33,16 @@ class ParamKind:
     """How a parameter's value is checked before sending. (Plain classes with slots, not dataclasses,
     throughout this module: a cold start pays for every class built at import.)"""
 
-    __slots__ = ("python_type", "description", "minimum", "allow_empty", "refused", "item", "_value_checked")
+    __slots__ = (
+        "python_type",
+        "description",
+        "minimum",
+        "allow_empty",
+        "refused",
+        "item",
+        "_value_checked",
+        "int_floor",
+    )
 
     def __init__(
         self,
@@ -51,6 +60,8 @@ class ParamKind:
         self.refused = refused
         self.item = item
         self._value_checked = not allow_empty or bool(refused)
+        #: the minimum of an int kind whose whole check it is (the usual id), for callers checking an int inline
+        self.int_floor = minimum if python_type is int and not self._value_checked else None
 
     def check(self, name: str, value: Any) -> None:
         kind = type(value)
@@ -231,8 +242,12 @@ class Endpoint(Generic[T]):
             value = args.get(param.name)
             if value is None:
                 raise ApiValueError(f"Missing the required parameter '{param.name}' when calling {self.operation_id}")
-            param.kind.check(param.name, value)
-            # An int (the usual id) is digits only: nothing to percent-encode.
+            kind = param.kind
+            floor = kind.int_floor
+            if floor is not None and type(value) is int and value >= floor:
+                path += str(value) + after  # the usual id, checked here: digits only, nothing to percent-encode
+                continue
+            kind.check(param.name, value)
             path += (str(value) if type(value) is int else quote(str(value), safe="")) + after
         return path
 

@@ -207,15 +207,20 @@ class RequestBuilder:
             or limits.retries is not config.retries
         ):
             limits = self._limits = Limits(config.timeout, config.deadline, config.retries)
-        timeout_arg = options.get("_request_timeout")
-        timeouts = limits.timeouts if timeout_arg is None else Timeouts.from_value(timeout_arg)
-        if timeouts is None:  # the setting is not a timeout: say why
+        timeouts, deadline, policy = limits.timeouts, limits.deadline_seconds, limits.policy
+        if options:  # the call's own limits win
+            timeout_arg, retries = options.get("_request_timeout"), options.get("_retries")
+            if timeout_arg is not None:
+                timeouts = Timeouts.from_value(timeout_arg)
+            if "_deadline" in options:
+                deadline = seconds(options["_deadline"], "deadline")
+            if retries is not None:
+                policy = RetryPolicy.from_value(retries)
+        # A setting that is not valid was left underived: derived again here, for the error saying why.
+        if timeouts is None:
             timeouts = Timeouts.from_value(limits.timeout)
-        deadline = limits.deadline_seconds if "_deadline" not in options else _deadline(options)
         if deadline is INVALID:
             deadline = seconds(limits.deadline, "deadline")
-        retries = options.get("_retries")
-        policy = limits.policy if retries is None else RetryPolicy.from_value(retries)
         if policy is None:
             policy = RetryPolicy.from_value(limits.retries)
         return PreparedRequest(endpoint, url, headers, body, timeouts, deadline, policy, token_auth)
@@ -246,10 +251,6 @@ class RequestBuilder:
 
 
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def _deadline(options: Mapping[str, Any]) -> Optional[float]:
-    return seconds(options["_deadline"], "deadline")
 
 
 def _unexpected_keywords(endpoint: Endpoint[Any], args: Mapping[str, Any], options: Mapping[str, Any]) -> ApiTypeError:
