@@ -335,3 +335,33 @@ def test_a_call_without_any_limit_waits_as_long_as_the_answer_takes() -> None:
         configuration = configured(server.url, retries=0, timeout=None, deadline=None)
         answer = run(configuration, lambda api: api.get_credential(7))
     assert answer.credential.id == 7
+
+
+class _ShiftedClockLoop(asyncio.SelectorEventLoop):
+    """An event loop whose clock is not time.monotonic (as uvloop's, or a test's, may not be)."""
+
+    def time(self) -> float:
+        return super().time() - 1000.0
+
+
+def test_limits_follow_an_event_loop_with_a_clock_of_its_own() -> None:
+    listener, url = silent_server()
+    loop = _ShiftedClockLoop()
+    try:
+
+        async def main() -> Tuple[Any, float]:
+            with ScriptedServer(Reply(200, ANSWER, delay=0.3)) as server:
+                async with sparkfly_client.AsyncApiClient(configured(server.url, timeout=2.0)) as client:
+                    answer = await sparkfly_client.AsyncCredentialsApi(client).get_credential(7)  # not cut short
+            async with sparkfly_client.AsyncApiClient(configured(url, timeout=0.3, retries=0)) as client:
+                started = time.monotonic()
+                with pytest.raises(ApiTimeoutError):  # (a timer armed on another clock would fire 1000 s late)
+                    await asyncio.wait_for(sparkfly_client.AsyncCredentialsApi(client).get_credential(7), 5.0)
+                return answer, time.monotonic() - started
+
+        answer, elapsed = loop.run_until_complete(main())
+    finally:
+        loop.close()
+        listener.close()
+    assert answer.credential.id == 7
+    assert 0.25 < elapsed < 1.5  # at its limit, on the loop's own clock
