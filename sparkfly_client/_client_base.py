@@ -69,11 +69,12 @@ class ClientBase:
 
     # --- the plan of a call -------------------------------------------------------------------
 
-    def _plan(self, call: Call[Any], result: str) -> Generator[Step, Any, Any]:
-        """Build the request (raising before anything is sent), run the call plan, decode the response."""
+    def _plan(self, call: Call[Any], result: str) -> Generator[Step, Any, Tuple[Response, int]]:
+        """Build the request (raising before anything is sent) and plan the call; :meth:`_finish` turns what the
+        plan returns into what ``result`` asks for."""
         request = self._builder.build(call)
         config = self.configuration
-        response, attempts = yield from plan_call(
+        return plan_call(
             request,
             preload=result != UNREAD,
             max_body=config.max_response_bytes,
@@ -81,9 +82,13 @@ class ClientBase:
             auth=self._auth,
             clock=self._clock,
         )
+
+    def _finish(self, outcome: Tuple[Response, int], result: str) -> Any:
+        """The call's result: the decoded model (``DATA``), an :class:`ApiResponse`, or the unread response."""
+        response, attempts = outcome
         if result == UNREAD:
             return response.raw
-        data = decode(response, attempts, config.max_retry_wait)
+        data = decode(response, attempts, self.configuration.max_retry_wait)
         return data if result == DATA else ApiResponse(response.status, response.headers, data, response.body)
 
     def _auth_request(self, endpoint: Endpoint[None], headers: Dict[str, str]) -> PreparedRequest:

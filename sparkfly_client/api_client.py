@@ -80,15 +80,17 @@ class ApiClient(ClientBase):
 
     def run_call(self, call: Call[Any], result: str) -> Any:
         """Run one operation call; ``result`` picks the model, the ApiResponse or the unread response."""
-        return self._drive(self._plan(call, result))
+        return self._drive(self._plan(call, result), result)
 
-    def _drive(self, plan: Generator[Step, Any, Any]) -> Any:
+    def _drive(self, plan: Generator[Step, Any, Any], result: Optional[str] = None) -> Any:
+        """Step ``plan`` to its end. With ``result``, what it returns is finished into the call's result;
+        without (a token renewal), it is returned as it is."""
         outcome: Any = None
         while True:
             try:
                 step = plan.send(outcome)
             except StopIteration as done:
-                return done.value
+                return done.value if result is None else self._finish(done.value, result)
             if type(step) is Send:
                 outcome = self.rest_client.send(step)
                 continue

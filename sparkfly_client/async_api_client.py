@@ -72,17 +72,19 @@ class AsyncApiClient(ClientBase):
         await self._transport.close()
 
     def run_call(self, call: Call[Any], result: str) -> Coroutine[Any, Any, Any]:
-        """Run one operation call (a coroutine to await); ``result`` picks the model, the ApiResponse or the
-        unread response. The arguments are checked when it is awaited."""
-        return self._drive(self._plan(call, result))
+        """Check the arguments and build the request (raising before anything is sent), then hand back the
+        coroutine that runs the call; ``result`` picks the model, the ApiResponse or the unread response."""
+        return self._drive(self._plan(call, result), result)
 
-    async def _drive(self, plan: Generator[Step, Any, Any]) -> Any:
+    async def _drive(self, plan: Generator[Step, Any, Any], result: Optional[str] = None) -> Any:
+        """Step ``plan`` to its end. With ``result``, what it returns is finished into the call's result;
+        without (a token renewal), it is returned as it is."""
         outcome: Any = None
         while True:
             try:
                 step = plan.send(outcome)
             except StopIteration as done:
-                return done.value
+                return done.value if result is None else self._finish(done.value, result)
             if type(step) is Send:
                 outcome = await self._transport.send(step)
                 continue
