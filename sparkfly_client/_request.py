@@ -173,9 +173,10 @@ class RequestBuilder:
         body: Optional[bytes] = None
         if model is not None:
             body = model.model_dump_json(by_alias=True, exclude_unset=True, context=REVEAL_SECRETS).encode()
-            content_type = options.get("_content_type") or "application/json"
-            check_header("Content-Type", content_type)
-            headers["Content-Type"] = content_type
+            content_type = options.get("_content_type")
+            if content_type:  # the call's own, checked; the default needs no check
+                check_header("Content-Type", content_type)
+            headers["Content-Type"] = content_type or "application/json"
         extra = options.get("_headers")
         present = shared.present
         if extra:
