@@ -112,8 +112,11 @@ class _Timer:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
-        #: the loop's clock; asyncio's own reads time.monotonic, called here without the method around it
-        self.now: Callable[[], float] = time.monotonic if type(loop).time is _ASYNCIO_CLOCK else loop.time
+        #: the loop's clock; asyncio's own (unless replaced on the loop) reads time.monotonic, called here without
+        #: the method around it
+        self.now: Callable[[], float] = (
+            time.monotonic if getattr(loop.time, "__func__", None) is _ASYNCIO_CLOCK else loop.time
+        )
         # The checks read no context variable: an empty context of the timer's own saves copying a task's.
         self._context = contextvars.Context()
         #: the watchdog of each attempt in flight, by the task making it (a task makes one at a time)
@@ -180,7 +183,7 @@ class AiohttpTransport:
         self._retired: List[aiohttp.ClientSession] = []
         # aiohttp's timeout of each limits seen: building one costs more than the rest of send's own work
         self._timeouts: Dict[Timeouts, aiohttp.ClientTimeout] = {}
-        self.watched_timeouts: Dict[Timeouts, aiohttp.ClientTimeout] = {}  # connect limit only (see send)
+        self._watched_timeouts: Dict[Timeouts, aiohttp.ClientTimeout] = {}  # connect limit only (see send)
         self._timer: Optional[_Timer] = None
 
     def _session_for_this_loop(self) -> aiohttp.ClientSession:
@@ -290,7 +293,7 @@ class AiohttpTransport:
 
     def _timeout(self, limits: Timeouts, watched: bool) -> aiohttp.ClientTimeout:
         """aiohttp's timeout for these limits: only the connect limit when a watchdog keeps the rest."""
-        made = self.watched_timeouts if watched else self._timeouts
+        made = self._watched_timeouts if watched else self._timeouts
         timeout = made.get(limits)
         if timeout is None:
             if len(made) >= _TIMEOUTS_KEPT:  # limits cut to a deadline's remainder differ call by call

@@ -85,7 +85,8 @@ class Timeouts:
         """``seconds`` (connect and read together) or ``(connect, read)``; ``None`` means no limit. The same
         value gives the same object, so what the drivers derive from it is derived once."""
         try:
-            return _timeouts_of(value)
+            # The types are part of the key, inside a tuple too: True is not 1 (typed=True sees only the top level).
+            return _timeouts_of(value, tuple(map(type, value)) if isinstance(value, tuple) else (type(value),))
         except TypeError:  # unhashable, so not a timeout: the check below says why
             return cls.checked(value)
 
@@ -131,7 +132,7 @@ _CUTS_KEPT = 256
 
 
 @functools.lru_cache(maxsize=64, typed=True)  # typed: True is not 1
-def _timeouts_of(value: TimeoutArg) -> Timeouts:
+def _timeouts_of(value: TimeoutArg, types: Tuple[type, ...]) -> Timeouts:
     return Timeouts.checked(value)
 
 

@@ -26,7 +26,7 @@ from sparkfly_client._shared import (
     drop_header,
 )
 from sparkfly_client.configuration import checked_host, without_userinfo
-from sparkfly_client.exceptions import ApiTypeError
+from sparkfly_client.exceptions import ApiTypeError, ApiValueError
 from sparkfly_client.models._base import REVEAL_SECRETS, secret_values
 
 if TYPE_CHECKING:
@@ -168,6 +168,8 @@ class RequestBuilder:
 
             url += "?" + urlencode(query)
 
+        if shared.error is not None:  # a default header, the cookie or the user agent cannot be sent
+            raise ApiValueError(shared.error)
         headers = dict(operation.headers)
         model = None if endpoint.body is None else endpoint.coerce_body(args)
         body: Optional[bytes] = None
@@ -204,24 +206,21 @@ class RequestBuilder:
         limits = self._limits
         if (
             limits.timeout is not config.timeout
-            or limits.deadline is not config.deadline
+            or limits.deadline_setting is not config.deadline
             or limits.retries is not config.retries
         ):
             limits = self._limits = Limits(config.timeout, config.deadline, config.retries)
-        timeouts, deadline, policy = limits.timeouts, limits.deadline_seconds, limits.policy
-        if options:  # the call's own limits win
-            timeout_arg, retries = options.get("_request_timeout"), options.get("_retries")
-            if timeout_arg is not None:
-                timeouts = Timeouts.from_value(timeout_arg)
-            if "_deadline" in options:
-                deadline = seconds(options["_deadline"], "deadline")
-            if retries is not None:
-                policy = RetryPolicy.from_value(retries)
-        # A setting that is not valid was left underived: derived again here, for the error saying why.
+        # The call's own limits win. A setting that is not valid was left underived: it is derived again where
+        # it is used, for the error saying why.
+        timeout_arg = options.get("_request_timeout") if options else None
+        timeouts = limits.timeouts if timeout_arg is None else Timeouts.from_value(timeout_arg)
         if timeouts is None:
             timeouts = Timeouts.from_value(limits.timeout)
+        deadline = seconds(options["_deadline"], "deadline") if options and "_deadline" in options else limits.deadline
         if deadline is INVALID:
-            deadline = seconds(limits.deadline, "deadline")
+            deadline = seconds(limits.deadline_setting, "deadline")
+        retries = options.get("_retries") if options else None
+        policy = limits.policy if retries is None else RetryPolicy.from_value(retries)
         if policy is None:
             policy = RetryPolicy.from_value(limits.retries)
         return PreparedRequest(endpoint, url, headers, body, timeouts, deadline, policy, token_auth)
@@ -229,16 +228,14 @@ class RequestBuilder:
     def _current(self) -> Shared:
         """What calls share under the settings as they are now: derived again when any of them has changed."""
         config = self.configuration
-        api_key, prefix = config.api_key, config.api_key_prefix
         settings = (
             config.host,
             config.user_agent,
             self.cookie,
             tuple(self.default_headers.items()) if self.default_headers else (),
-            api_key.get(SPARKFLY_TOKEN),
-            prefix.get(SPARKFLY_TOKEN),
-            api_key.get(SECRET_API_KEY),
-            prefix.get(SECRET_API_KEY),
+            # Through the generated-client method, so that a Configuration overriding it is heard.
+            config.get_api_key_with_prefix(SPARKFLY_TOKEN),
+            config.get_api_key_with_prefix(SECRET_API_KEY),
             config.access_token,
             config.auth_identity,
             config.auth_key,

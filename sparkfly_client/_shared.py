@@ -12,7 +12,6 @@ from sparkfly_client._attempt import TimeoutArg, Timeouts, seconds
 from sparkfly_client._auth import JWT, SECRET_API_KEY, SPARKFLY_TOKEN
 from sparkfly_client._endpoint import Endpoint
 from sparkfly_client._retry import RetryPolicy
-from sparkfly_client.configuration import with_prefix
 from sparkfly_client.exceptions import ApiTypeError, ApiValueError
 
 __all__ = [
@@ -35,10 +34,8 @@ class Settings(NamedTuple):
     user_agent: str
     cookie: Optional[str]
     default_headers: Tuple[Tuple[str, str], ...]
-    token_key: Optional[str]
-    token_prefix: Optional[str]
+    token_key: Optional[str]  # with its prefix, as get_api_key_with_prefix gives it
     secret_key: Optional[str]
-    secret_prefix: Optional[str]
     access_token: Optional[str]
     auth_identity: Any
     auth_key: Any
@@ -46,9 +43,10 @@ class Settings(NamedTuple):
 
 class Shared:
     """What every call shares under one state of the settings: the base URL, the headers every call carries
-    (checked) and their lower-case names, and what each operation adds to them (by endpoint, made on first use)."""
+    and their lower-case names (or why they cannot be sent), and what each operation adds to them (by endpoint,
+    made on first use)."""
 
-    __slots__ = ("settings", "base", "headers", "present", "operations")
+    __slots__ = ("settings", "base", "headers", "present", "error", "operations")
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -60,8 +58,13 @@ class Shared:
             headers[name] = value
         if settings.cookie:
             headers["Cookie"] = settings.cookie
-        for name, value in headers.items():
-            check_header(name, value)
+        #: why these headers cannot be sent (raised by every call, where the request's headers are made)
+        self.error: Optional[str] = None
+        try:
+            for name, value in headers.items():
+                check_header(name, value)
+        except ApiValueError as exc:
+            self.error = str(exc)
         self.headers = headers
         self.present = frozenset(name.lower() for name in headers)
         self.operations: Dict[Endpoint[Any], Operation] = {}
@@ -84,23 +87,24 @@ class Operation:
 class ConfiguredAuth:
     """How the configured credentials authenticate an operation: a header added as it is, the renewable token
     added at send time, nothing (an operation without auth, or a credential given in the default headers), or
-    the error that none is configured."""
+    the error of a call that would use them: none is configured, or the one configured cannot be sent. A call
+    that brings its own credential never meets that error."""
 
-    __slots__ = ("header", "token_auth", "missing")
+    __slots__ = ("header", "token_auth", "error")
 
     def __init__(
-        self, header: Optional[Tuple[str, str]] = None, token_auth: bool = False, missing: Optional[str] = None
+        self, header: Optional[Tuple[str, str]] = None, token_auth: bool = False, error: Optional[str] = None
     ) -> None:
         self.header = header
         self.token_auth = token_auth
-        self.missing = missing
+        self.error = error
 
     def apply(self, headers: Dict[str, str]) -> bool:
-        """Add the header to ``headers`` (or raise that none is configured); returns ``token_auth``."""
+        """Add the header to ``headers`` (or raise the error); returns ``token_auth``."""
+        if self.error is not None:
+            raise ApiValueError(self.error)
         if self.header is not None:
             headers[self.header[0]] = self.header[1]
-        elif self.missing is not None:
-            raise ApiValueError(self.missing)
         return self.token_auth
 
 
@@ -116,13 +120,16 @@ def configured_auth(endpoint: Endpoint[Any], present: frozenset[str], settings: 
         if pair is not None:
             if _LOWER_NAMES[pair[0]] in present:
                 return ConfiguredAuth()
-            check_header(*pair)
+            try:
+                check_header(*pair)
+            except ApiValueError as exc:
+                return ConfiguredAuth(error=str(exc))
             return ConfiguredAuth(header=pair)
     if any(header.lower() in present for header in _SCHEME_HEADERS):
         return ConfiguredAuth()  # the credential is among the headers every call carries
     from sparkfly_client._auth import missing_credentials_message
 
-    return ConfiguredAuth(missing=missing_credentials_message(endpoint.operation_id, endpoint.auth))
+    return ConfiguredAuth(error=missing_credentials_message(endpoint.operation_id, endpoint.auth))
 
 
 def apply_auth(
@@ -151,11 +158,9 @@ def apply_auth(
 def _scheme_header(scheme: str, settings: Settings) -> Optional[Tuple[str, str]]:
     """The header that carries a scheme's configured credential, or ``None`` when the settings lack it."""
     if scheme == SPARKFLY_TOKEN:
-        key = with_prefix(settings.token_key, settings.token_prefix)
-        return None if key is None else (SPARKFLY_TOKEN, key)
+        return None if not settings.token_key else (SPARKFLY_TOKEN, settings.token_key)
     if scheme == SECRET_API_KEY:
-        key = with_prefix(settings.secret_key, settings.secret_prefix)
-        return None if key is None else ("REB-APIKEY", key)
+        return None if not settings.secret_key else ("REB-APIKEY", settings.secret_key)
     if scheme == JWT:
         return None if not settings.access_token else ("Authorization", f"Bearer {settings.access_token}")
     raise ApiValueError(f"unknown security scheme {scheme!r}")
@@ -208,22 +213,23 @@ INVALID: Any = object()
 
 
 class Limits:
-    """The timeout, deadline and retry settings as the requests carry them, derived once per setting (compared by
-    identity: ``True`` is not ``1``). A setting that is not valid derives to ``None`` (``INVALID`` for the
-    deadline, which may be ``None``); a call that uses it derives it again, for the error saying why."""
+    """The timeout, deadline and retry settings (``timeout``, ``deadline_setting``, ``retries``) as the requests
+    carry them (``timeouts``, ``deadline``, ``policy``), derived once per setting, compared by identity (``True``
+    is not ``1``). A setting that is not valid derives to ``None`` (``INVALID`` for the deadline, which may be
+    ``None``); a call that uses it derives it again, for the error saying why."""
 
-    __slots__ = ("timeout", "deadline", "retries", "timeouts", "deadline_seconds", "policy")
+    __slots__ = ("timeout", "deadline_setting", "retries", "timeouts", "deadline", "policy")
 
     def __init__(self, timeout: TimeoutArg, deadline: Optional[float], retries: Union[int, RetryPolicy, None]) -> None:
         self.timeout = timeout
-        self.deadline = deadline
+        self.deadline_setting = deadline
         self.retries = retries
         self.timeouts: Optional[Timeouts] = None
-        self.deadline_seconds: Optional[float] = INVALID
+        self.deadline: Optional[float] = INVALID
         self.policy: Optional[RetryPolicy] = None
         with contextlib.suppress(ApiTypeError, ApiValueError):
             self.timeouts = Timeouts.from_value(timeout)
         with contextlib.suppress(ApiTypeError, ApiValueError):
-            self.deadline_seconds = seconds(deadline, "deadline")
+            self.deadline = seconds(deadline, "deadline")
         with contextlib.suppress(ApiTypeError, ApiValueError):
             self.policy = RetryPolicy.from_value(retries)

@@ -151,7 +151,10 @@ class Configuration:
         key = self.api_key.get(identifier)
         if key is None and alias is not None:
             key = self.api_key.get(alias)
-        return with_prefix(key, self.api_key_prefix.get(identifier))
+        if not key:  # an empty key is no credential
+            return None
+        prefix = self.api_key_prefix.get(identifier)
+        return f"{prefix} {key}" if prefix else key
 
     def get_host_from_settings(self, index: Optional[int]) -> str:
         """The base URL for ``_host_index`` (``None`` means :attr:`host`)."""
@@ -234,13 +237,6 @@ def without_userinfo(url: str) -> str:
     if "@" in authority:  # the host follows the last "@": a password may hold one too
         return f"{scheme}{sep}***@{authority.rsplit('@', 1)[1]}{slash}{path}"
     return url
-
-
-def with_prefix(key: Optional[str], prefix: Optional[str]) -> Optional[str]:
-    """A configured key with its prefix applied, or ``None`` when unset or empty (an empty key is no credential)."""
-    if not key:
-        return None
-    return f"{prefix} {key}" if prefix else key
 
 
 def without_userinfo_in_text(text: str) -> str:

@@ -344,9 +344,15 @@ class _ShiftedClockLoop(asyncio.SelectorEventLoop):
         return super().time() - 1000.0
 
 
-def test_limits_follow_an_event_loop_with_a_clock_of_its_own() -> None:
+@pytest.mark.parametrize("where", ["class", "loop"])
+def test_limits_follow_an_event_loop_with_a_clock_of_its_own(where: str) -> None:
     listener, url = silent_server()
-    loop = _ShiftedClockLoop()
+    if where == "class":
+        loop: asyncio.AbstractEventLoop = _ShiftedClockLoop()
+    else:  # replaced on the loop object itself, as a test's fast-forwarding clock may be
+        loop = asyncio.SelectorEventLoop()
+        own_clock = loop.time
+        loop.time = lambda: own_clock() - 1000.0  # type: ignore[method-assign]
     try:
 
         async def main() -> Tuple[Any, float]:

@@ -3,6 +3,8 @@ follows every change the user makes between calls."""
 
 from __future__ import annotations
 
+from typing import Optional
+
 import pytest
 from conftest import TOKEN
 from drivers import Driver
@@ -70,6 +72,8 @@ def test_a_bad_default_header_is_refused_on_every_call(server: ScriptedServer, a
     for _ in range(2):
         with pytest.raises(sparkfly_client.ApiValueError, match="X-Note"):
             api.get_credential(56)
+    with pytest.raises(sparkfly_client.ApiValueError, match="credential_id"):  # the argument is reported first
+        api.get_credential(0)
     assert server.requests == []
 
 
@@ -218,3 +222,42 @@ def test_a_bad_limit_setting_is_refused_unless_the_call_overrides_it(
             api.get_credential(56)
     api.get_credential(56, **{option: good})
     assert len(server.requests) == 2
+
+
+@pytest.mark.parametrize("bad", ["bad\nkey", "kéy-€"])
+def test_a_configured_credential_that_cannot_be_sent_fails_only_the_calls_that_send_it(
+    server: ScriptedServer, api: CredentialsApi, bad: str
+) -> None:
+    api.api_client.configuration.api_key["X-Auth-Token"] = bad
+    with pytest.raises(sparkfly_client.ApiValueError, match="X-Auth-Token"):
+        api.get_credential(56)
+    with pytest.raises(sparkfly_client.ApiValueError, match="credential_id"):  # the argument is reported first
+        api.get_credential(0)
+    api.get_credential(56, _request_auth={"in": "header", "key": "X-Auth-Token", "value": "good"})
+    assert server.last.header("X-Auth-Token") == "good"
+    api.get_credential(56, _headers={"X-Auth-Token": "also-good"})
+    assert server.last.header("X-Auth-Token") == "also-good"
+    assert len(server.requests) == 2
+
+
+def test_a_configuration_overriding_get_api_key_with_prefix_is_heard(server: ScriptedServer, driver: Driver) -> None:
+    class VaultConfiguration(sparkfly_client.Configuration):
+        def get_api_key_with_prefix(self, identifier: str, alias: Optional[str] = None) -> Optional[str]:
+            return f"from-vault-{self.vault_reads}" if identifier == "X-Auth-Token" else None
+
+    config = VaultConfiguration(host=server.url, retries=0)
+    config.vault_reads = 1  # type: ignore[attr-defined]
+    with driver.client(config) as client:
+        api = driver.credentials(client)
+        api.get_credential(56)
+        config.vault_reads = 2  # type: ignore[attr-defined]
+        api.get_credential(56)
+    assert [r.header("X-Auth-Token") for r in server.requests] == ["from-vault-1", "from-vault-2"]
+
+
+def test_a_timeout_tuple_is_checked_whatever_was_used_before() -> None:
+    from sparkfly_client._attempt import Timeouts
+
+    assert Timeouts.from_value((1, 2)).connect == 1.0
+    with pytest.raises(sparkfly_client.ApiValueError):
+        Timeouts.from_value((True, 2))  # equal to (1, 2), and cached, but no timeout
