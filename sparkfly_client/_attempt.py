@@ -85,7 +85,7 @@ class Timeouts:
         """``seconds`` (connect and read together) or ``(connect, read)``; ``None`` means no limit. The same
         value gives the same object, so what the drivers derive from it is derived once."""
         try:
-            # The types are part of the key, inside a tuple too: True is not 1 (typed=True sees only the top level).
+            # The types are part of the key, inside a tuple too: True is not 1, nor (True, 2) (1, 2).
             return _timeouts_of(value, tuple(map(type, value)) if isinstance(value, tuple) else (type(value),))
         except TypeError:  # unhashable, so not a timeout: the check below says why
             return cls.checked(value)
@@ -131,7 +131,7 @@ class Timeouts:
 _CUTS_KEPT = 256
 
 
-@functools.lru_cache(maxsize=64, typed=True)  # typed: True is not 1
+@functools.lru_cache(maxsize=64)  # keyed by the value and its types (see from_value)
 def _timeouts_of(value: TimeoutArg, types: Tuple[type, ...]) -> Timeouts:
     return Timeouts.checked(value)
 

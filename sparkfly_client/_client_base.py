@@ -83,8 +83,11 @@ class ClientBase:
             clock=self._clock,
         )
 
-    def _finish(self, outcome: Tuple[Response, int], result: str) -> Any:
-        """The call's result: the decoded model (``DATA``), an :class:`ApiResponse`, or the unread response."""
+    def _finish(self, outcome: Any, result: Optional[str]) -> Any:
+        """The call's result: the decoded model (``DATA``), an :class:`ApiResponse`, or the unread response.
+        Without ``result`` (a plan that is not an operation call, such as a token renewal), ``outcome`` as it is."""
+        if result is None:
+            return outcome
         response, attempts = outcome
         if result == UNREAD:
             return response.raw

@@ -83,14 +83,13 @@ class ApiClient(ClientBase):
         return self._drive(self._plan(call, result), result)
 
     def _drive(self, plan: Generator[Step, Any, Any], result: Optional[str] = None) -> Any:
-        """Step ``plan`` to its end. With ``result``, what it returns is finished into the call's result;
-        without (a token renewal), it is returned as it is."""
+        """Step ``plan`` to its end; what it returns is finished into ``result`` (see ``ClientBase._finish``)."""
         outcome: Any = None
         while True:
             try:
                 step = plan.send(outcome)
             except StopIteration as done:
-                return done.value if result is None else self._finish(done.value, result)
+                return self._finish(done.value, result)
             if type(step) is Send:
                 outcome = self.rest_client.send(step)
                 continue
