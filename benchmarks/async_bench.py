@@ -18,9 +18,9 @@ answering 1,000 credentials. Clients, all in one asyncio event loop:
 Each aiohttp client is one ``ClientSession`` with keep-alive and a connector of as many
 connections as the SDK's pool. CPU is this process's CPU time (``time.process_time``), so the event
 loop's own work is counted with the calls it runs. At concurrency 1 a round is one awaited call; at
-concurrency N it is N calls gathered as N tasks on one client. The clients take turns round by
-round (the order rotating from batch to batch); each figure is the median over batches after a
-warm-up, in µs per call (a round's CPU divided by its calls).
+concurrency N it is N calls gathered as N tasks on one client. Each client takes turns with the floor
+alone, round by round (the order rotating from batch to batch; see ``run.floor_paired``); each figure is
+the median over batches after a warm-up, in µs per call (a round's CPU divided by its calls).
 """
 
 from __future__ import annotations
@@ -55,7 +55,9 @@ from run import (  # noqa: E402
     SDK,
     TOKEN,
     Timing,
+    floor_pairs,
     floor_request_body,
+    paired_rows,
     rotated,
     sdk_calls,
     us,
@@ -229,21 +231,32 @@ async def measure(url: str, batches: int, scale: float, concurrency: int) -> Dic
     against_guaranteed: Dict[Tuple[str, int], float] = {}
     try:
         await check_results(clients)
-        print("| call | tasks | client | CPU µs/call | wall µs/call | CPU / floor |")
-        print("|---|---:|---|---:|---:|---:|")
+        print(
+            "Each client takes turns with the floor alone, round by round; the floor's figures are of its turns "
+            "with the SDK.\n"
+        )
+        print("| call | tasks | client | CPU µs/call | wall µs/call | floor CPU µs/call, same turns | CPU / floor |")
+        print("|---|---:|---|---:|---:|---:|---:|")
         for operation, tasks, _ in cases:
             calls_per_batch = 40 if operation == "get_credentials" else 1000
             rounds = max(1, int(calls_per_batch * scale) // tasks)
             warmup = max(1, (5 if operation == "get_credentials" else 200) // tasks)
-            timings = await time_rounds(clients, operation, tasks, warmup, rounds, batches)
-            floor_cpu = statistics.median(timings[FLOOR].cpu)
-            for client in clients:
-                cpu = statistics.median(timings[client.name].cpu)
-                wall = statistics.median(timings[client.name].wall)
-                if client.name == SDK:
+            timed = {}
+            for pair in floor_pairs(clients):
+                timed[pair[1].name] = await time_rounds(pair, operation, tasks, warmup, rounds, batches)
+            for name, timing, floor_timing in paired_rows(timed):
+                cpu, wall = statistics.median(timing.cpu), statistics.median(timing.wall)
+                floor_cpu = statistics.median(floor_timing.cpu)
+                if name == SDK:
                     ratios[operation, tasks] = cpu / floor_cpu
-                    against_guaranteed[operation, tasks] = cpu / statistics.median(timings[FLOOR_GUARANTEED].cpu)
-                print(f"| {operation} | {tasks} | {client.name} | {us(cpu)} | {us(wall)} | {cpu / floor_cpu:.2f} |")
+                    guaranteed = timed[FLOOR_GUARANTEED]  # each against the floor of its own turns
+                    against_guaranteed[operation, tasks] = (cpu / floor_cpu) / (
+                        statistics.median(guaranteed[FLOOR_GUARANTEED].cpu) / statistics.median(guaranteed[FLOOR].cpu)
+                    )
+                print(
+                    f"| {operation} | {tasks} | {name} | {us(cpu)} | {us(wall)} | {us(floor_cpu)} | "
+                    f"{cpu / floor_cpu:.2f} |"
+                )
     finally:
         for client in clients:
             await client.close()
