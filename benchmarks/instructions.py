@@ -32,6 +32,8 @@ from run import FLOOR, SDK, floor_client, sdk_client  # noqa: E402
 from server import canned_server  # noqa: E402
 
 CLIENTS = (("sync", FLOOR), ("sync", SDK), ("async", FLOOR), ("async", SDK))
+#: the layers of benchmarks/async_layers.py, counted with --layers
+LAYERS = (("async", "transport alone"), ("async", "least pipeline"))
 OPERATIONS = ("get_credential", "create_credential")
 WARMUP = 50
 
@@ -44,10 +46,12 @@ def sync_calls(kind: str, url: str) -> Dict[str, Callable[[], Any]]:
 
 
 async def async_run(kind: str, url: str, operation: str, calls: int) -> None:
-    # The clients of benchmarks/async_bench.py, made here: an aiohttp session belongs to the running loop.
+    # The clients of benchmarks/async_bench.py (or the layers of async_layers.py), made here: an aiohttp session
+    # belongs to the running loop.
     from async_bench import make_clients
+    from async_layers import make_clients as make_layers
 
-    clients = make_clients(url, connections=64)
+    clients = (make_layers if ("async", kind) in LAYERS else make_clients)(url, connections=64)
     call = next(client for client in clients if client.name == kind).calls[operation]
     for _ in range(WARMUP + calls):
         await call()
@@ -91,6 +95,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--calls", type=int, default=200, help="calls counted per client and operation")
     parser.add_argument("--driver", choices=("sync", "async"), help="only this driver")
     parser.add_argument("--operation", choices=OPERATIONS, help="only this operation")
+    parser.add_argument("--layers", action="store_true", help="count the layers of async_layers.py too")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -100,7 +105,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed: this benchmark counts instructions with cachegrind")
     cases: List[Tuple[str, str, str]] = [
-        (d, k, op) for op in OPERATIONS for d, k in CLIENTS if args.driver in (None, d) and args.operation in (None, op)
+        (d, k, op)
+        for op in OPERATIONS
+        for d, k in (*CLIENTS, *(LAYERS if args.layers else ()))
+        if args.driver in (None, d) and args.operation in (None, op)
     ]
     with canned_server() as server, ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         counts = pool.map(lambda case: per_call(case[0], case[1], server.url, case[2], args.calls), cases)
