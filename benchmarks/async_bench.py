@@ -19,7 +19,7 @@ Each aiohttp client is one ``ClientSession`` with keep-alive and a connector of 
 connections as the SDK's pool. CPU is this process's CPU time (``time.process_time``), so the event
 loop's own work is counted with the calls it runs. At concurrency 1 a round is one awaited call; at
 concurrency N it is N calls gathered as N tasks on one client. Each client takes turns with the floor
-alone, round by round (the order rotating from batch to batch; see ``run.floor_paired``); each figure is
+alone, round by round (the order rotating from batch to batch; see ``run.floor_pairs``); each figure is
 the median over batches after a warm-up, in µs per call (a round's CPU divided by its calls).
 """
 
@@ -268,7 +268,11 @@ async def measure(url: str, batches: int, scale: float, concurrency: int) -> Dic
             f"| {operation}, {tasks} task{'s' if tasks > 1 else ''}: CPU / floor <= {limit:.2f} | {ratio:.2f} | "
             f"{'yes' if ratio <= limit else 'no'} |"
         )
-    print("\nFor comparison, not a target: the SDK against the floor with the same guarantees.\n")
+    print(
+        "\nFor comparison, not a target: the SDK against the floor with the same guarantees, derived across two "
+        "pairs as (SDK / floor) / (floor with the same guarantees / floor), each against the floor of its own "
+        "turns.\n"
+    )
     print("| call | tasks | CPU / floor, same guarantees |")
     print("|---|---:|---:|")
     for operation, tasks, _ in cases:

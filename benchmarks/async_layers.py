@@ -7,10 +7,10 @@ event loop and taking turns with the floor as async_bench.py does (each layer in
 each layer between the two costs:
 
 - ``floor``: aiohttp + pydantic, as in async_bench.py.
-- ``transport alone``: the SDK's aiohttp transport sending a request the SDK built once, and the SDK's model
-  validating the body. Every guarantee the transport keeps is in: the attempt's time limits on the transport's
-  one timer, the middleware that stops aiohttp resending a request on its own, the connector that says when
-  the connection is ready.
+- ``transport alone``: the SDK's aiohttp transport sending a request the SDK built once (only a create's body
+  is made and encoded per call, as the floor does), and the SDK's model validating the answer. Every
+  guarantee the transport keeps is in: the attempt's time limits on the transport's one timer, the middleware
+  that stops aiohttp resending a request on its own, the connector that says when the connection is ready.
 - ``least pipeline``: the least a client of the SDK's shape does on top of that transport, in the shape the
   async issue asks for: the operation's declaration makes the call's data, a request is built from it (the
   path argument checked, the body validated and encoded), a plan generator yields the exchange with its limits
@@ -33,7 +33,7 @@ import platform
 import statistics
 import sys
 from pathlib import Path
-from typing import Any, Dict, Generator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Generator, List, Optional, Tuple
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -47,25 +47,29 @@ import sparkfly_client  # noqa: E402
 from sparkfly_client._plan import Response, Send  # noqa: E402
 from sparkfly_client._request import PreparedRequest  # noqa: E402
 from sparkfly_client.api.credentials_api import CredentialsOperations  # noqa: E402
+from sparkfly_client.models._base import REVEAL_SECRETS  # noqa: E402
 
 TRANSPORT = "transport alone"
 LEAST = "least pipeline"
 OPERATIONS = ("get_credential", "create_credential")
 
 
-def _declared_calls(api: Any) -> Dict[str, Tuple[Any, Tuple[Any, ...], Dict[str, Any]]]:
-    """Each operation's declaration and the arguments of the benchmark's call."""
-    request = sparkfly_client.CredentialInputRequest(
-        credential=sparkfly_client.CredentialInput(member_id=56, offer_id=56, channel_id=56)
-    )
+def _declared_calls(api: Any) -> Dict[str, Tuple[Any, Tuple[Any, ...], Callable[[], Dict[str, Any]]]]:
+    """Each operation's declaration, and the arguments of the benchmark's call (the body made anew per call)."""
+
+    def create_arguments() -> Dict[str, Any]:
+        credential = sparkfly_client.CredentialInput(member_id=56, offer_id=56, channel_id=56)
+        return {"credential_input_request": sparkfly_client.CredentialInputRequest(credential=credential)}
+
     return {
-        "get_credential": (CredentialsOperations.get_credential.declaration, (api, CREDENTIAL_ID), {}),
-        "create_credential": (
-            CredentialsOperations.create_credential.declaration,
-            (api,),
-            {"credential_input_request": request},
-        ),
+        "get_credential": (CredentialsOperations.get_credential.declaration, (api, CREDENTIAL_ID), dict),
+        "create_credential": (CredentialsOperations.create_credential.declaration, (api,), create_arguments),
     }
+
+
+def _encoded(model: Any) -> bytes:
+    encoded: bytes = model.model_dump_json(by_alias=True, exclude_unset=True, context=REVEAL_SECRETS).encode()
+    return encoded
 
 
 def _layer_clients(url: str, connections: int) -> List[AsyncClient]:
@@ -79,19 +83,30 @@ def _layer_clients(url: str, connections: int) -> List[AsyncClient]:
     declared = _declared_calls(api)
 
     def transport_call(operation: str) -> AsyncCall:
-        declaration, args, kwargs = declared[operation]
-        request = api_client._builder.build(declaration(*args, **kwargs))  # built once
-        returns = request.endpoint.returns
+        declaration, args, arguments = declared[operation]
+        shared = api_client._builder.build(declaration(*args, **arguments()))  # the URL, headers and limits
+        returns = shared.endpoint.returns
+
+        def per_call() -> PreparedRequest:
+            # Like the floor, a body is made and encoded per call; everything else was built once.
+            if shared.endpoint.body is None:
+                return shared
+            body = _encoded(shared.endpoint.coerce_body(arguments()))
+            headers = {**shared.headers, "Content-Length": str(len(body))}
+            return PreparedRequest(
+                shared.endpoint, shared.url, headers, body, shared.timeouts, shared.deadline, shared.policy, False
+            )
 
         async def call() -> Any:
+            request = per_call()
             response = await transport.send(Send(request, request.headers, request.timeouts, True, max_body))
             return returns.model_validate_json(_answered(response).body)
 
         return call
 
     def least_call(operation: str) -> AsyncCall:
-        declaration, args, kwargs = declared[operation]
-        shared = api_client._builder.build(declaration(*args, **kwargs))  # the headers and limits every call shares
+        declaration, args, arguments = declared[operation]
+        shared = api_client._builder.build(declaration(*args, **arguments()))  # the headers and limits of every call
         base = api_client._builder._current().base
 
         def build(call: Any) -> PreparedRequest:
@@ -99,7 +114,7 @@ def _layer_clients(url: str, connections: int) -> List[AsyncClient]:
             headers = dict(shared.headers)
             body = None
             if endpoint.body is not None:
-                body = endpoint.coerce_body(call.args).model_dump_json(by_alias=True, exclude_unset=True).encode()
+                body = _encoded(endpoint.coerce_body(call.args))
                 headers["Content-Length"] = str(len(body))
             url = base + endpoint.render_path(call.args)
             return PreparedRequest(endpoint, url, headers, body, shared.timeouts, 60.0, shared.policy, False)
@@ -122,7 +137,7 @@ def _layer_clients(url: str, connections: int) -> List[AsyncClient]:
                 outcome = await transport.send(step)
 
         async def call() -> Any:
-            request = build(declaration(*args, **kwargs))
+            request = build(declaration(*args, **arguments()))
             response = await drive(plan(request))
             if 200 <= response.status < 300:
                 return request.endpoint.returns.model_validate_json(response.body)
