@@ -260,8 +260,8 @@ def paired_rows(timed: Dict[str, Dict[str, Timing]]) -> List[Tuple[str, Timing, 
 def time_calls(clients: List[Client], operation: str, warmup: int, per_batch: int, batches: int) -> Dict[str, Timing]:
     """Per-call CPU and wall time of each client, one figure per batch.
 
-    Within a batch the clients take turns call by call, so a burst of load from other processes
-    falls on all of them alike; the order of the turn rotates from batch to batch.
+    Within a batch the clients given (a pair: the floor and one other) take turns call by call, so a burst of
+    load from other processes falls on both alike; the order of the turn rotates from batch to batch.
     """
     timings = {client.name: Timing() for client in clients}
     for client in clients:
