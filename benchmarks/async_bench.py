@@ -57,6 +57,7 @@ from run import (  # noqa: E402
     Timing,
     floor_pairs,
     floor_request_body,
+    load_average,
     paired_rows,
     rotated,
     sdk_calls,
@@ -220,6 +221,16 @@ async def time_rounds(
     return timings
 
 
+async def time_pairs(
+    clients: List[AsyncClient], operation: str, concurrency: int, warmup: int, rounds: int, batches: int
+) -> Dict[str, Dict[str, Timing]]:
+    """Each client's timings in its pair with the floor (``run.floor_pairs``), by the client's name."""
+    timed = {}
+    for pair in floor_pairs(clients):
+        timed[pair[1].name] = await time_rounds(pair, operation, concurrency, warmup, rounds, batches)
+    return timed
+
+
 # --- report -----------------------------------------------------------------------------------
 
 
@@ -241,9 +252,7 @@ async def measure(url: str, batches: int, scale: float, concurrency: int) -> Dic
             calls_per_batch = 40 if operation == "get_credentials" else 1000
             rounds = max(1, int(calls_per_batch * scale) // tasks)
             warmup = max(1, (5 if operation == "get_credentials" else 200) // tasks)
-            timed = {}
-            for pair in floor_pairs(clients):
-                timed[pair[1].name] = await time_rounds(pair, operation, tasks, warmup, rounds, batches)
+            timed = await time_pairs(clients, operation, tasks, warmup, rounds, batches)
             for name, timing, floor_timing in paired_rows(timed):
                 cpu, wall = statistics.median(timing.cpu), statistics.median(timing.wall)
                 floor_cpu = statistics.median(floor_timing.cpu)
@@ -295,9 +304,10 @@ def report(batches: int = 9, scale: float = 1.0, concurrency: int = 64, heading:
         asyncio.run(measure(server.url, batches, scale, concurrency))
 
 
-def main(argv: Optional[List[str]] = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--batches", type=int, default=9, help="timed batches per client and case (at least 5)")
+def parse_options(description: str, argv: Optional[List[str]], batches: int, timed: str) -> argparse.Namespace:
+    """``--batches``, ``--scale`` and ``--concurrency``, checked; ``timed`` names what a batch times."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--batches", type=int, default=batches, help=f"timed batches per {timed} (at least 5)")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the calls per batch (0.2 for a quick run)")
     parser.add_argument("--concurrency", type=int, default=64, help="tasks calling at once on one client")
     args = parser.parse_args(argv)
@@ -305,15 +315,18 @@ def main(argv: Optional[List[str]] = None) -> None:
         parser.error("--batches must be at least 5")
     if args.concurrency < 2:
         parser.error("--concurrency must be at least 2 (concurrency 1 is always measured)")
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return args
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    args = parse_options(__doc__ or "", argv, batches=9, timed="client and case")
     print("# sparkfly_client async benchmark\n")
     print(
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.python_implementation()} "
-        f"{platform.python_version()}; load average at start {load:.2f}.\n"
+        f"{platform.python_version()}; load average at start {load_average():.2f}.\n"
     )
     report(args.batches, args.scale, args.concurrency)
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"\nLoad average at end: {load:.2f}.")
+    print(f"\nLoad average at end: {load_average():.2f}.")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ change. Each figure is the median over batches after a warm-up, in µs of this p
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import platform
@@ -37,9 +36,9 @@ from typing import Any, Callable, Dict, Generator, List, Optional, Tuple
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from async_bench import AsyncCall, AsyncClient, aiohttp_client, sdk_client, time_rounds  # noqa: E402
+from async_bench import AsyncCall, AsyncClient, aiohttp_client, parse_options, sdk_client, time_pairs  # noqa: E402
 from floor_models import FloorCredentialList, FloorCredentialResponse  # noqa: E402
-from run import CREDENTIAL_ID, FLOOR, TOKEN, floor_pairs, floor_request_body, paired_rows, us  # noqa: E402
+from run import CREDENTIAL_ID, FLOOR, TOKEN, floor_request_body, load_average, paired_rows, us  # noqa: E402
 from server import canned_server  # noqa: E402
 
 import sparkfly_client  # noqa: E402
@@ -189,11 +188,7 @@ async def measure(url: str, batches: int, scale: float, concurrency: int) -> Dic
         for operation in OPERATIONS:
             for tasks in (1, concurrency):
                 rounds = max(1, int(1000 * scale) // tasks)
-                timed = {}
-                for pair in floor_pairs(clients):
-                    timed[pair[1].name] = await time_rounds(
-                        pair, operation, tasks, max(1, 200 // tasks), rounds, batches
-                    )
+                timed = await time_pairs(clients, operation, tasks, max(1, 200 // tasks), rounds, batches)
                 for name, timing, floor_timing in paired_rows(timed):
                     cpu, floor_cpu = statistics.median(timing.cpu), statistics.median(floor_timing.cpu)
                     ratios[operation, tasks, name] = cpu / floor_cpu
@@ -205,26 +200,16 @@ async def measure(url: str, batches: int, scale: float, concurrency: int) -> Dic
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--batches", type=int, default=15, help="timed batches per layer and case (at least 5)")
-    parser.add_argument("--scale", type=float, default=1.0, help="multiply the calls per batch (0.2 for a quick run)")
-    parser.add_argument("--concurrency", type=int, default=64, help="tasks calling at once on one client")
-    args = parser.parse_args(argv)
-    if args.batches < 5:
-        parser.error("--batches must be at least 5")
-    if args.concurrency < 2:
-        parser.error("--concurrency must be at least 2 (concurrency 1 is always measured)")
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    args = parse_options(__doc__ or "", argv, batches=15, timed="layer and case")
     print("# sparkfly_client async call, layer by layer\n")
     print(
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.python_implementation()} "
-        f"{platform.python_version()}; load average at start {load:.2f}. Median of {args.batches} batches, "
+        f"{platform.python_version()}; load average at start {load_average():.2f}. Median of {args.batches} batches, "
         f"{max(1, int(1000 * args.scale))} calls per batch and layer.\n"
     )
     with canned_server() as server:
         asyncio.run(measure(server.url, args.batches, args.scale, args.concurrency))
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"\nLoad average at end: {load:.2f}.")
+    print(f"\nLoad average at end: {load_average():.2f}.")
 
 
 if __name__ == "__main__":

@@ -392,6 +392,11 @@ def throughput_server() -> Tuple[str, str, Optional[ServerProcess]]:
 # --- report -----------------------------------------------------------------------------------
 
 
+def load_average() -> float:
+    """The one-minute load average, or NaN where the platform has none."""
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+
 def us(seconds: float) -> str:
     return f"{seconds * 1e6:,.0f}"
 
@@ -531,8 +536,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     print(f"| list peak memory / floor <= 1.20 | {memory:.2f} | {'yes' if memory <= 1.2 else 'no'} |")
     if not args.no_async:
         run_async_section(args.batches, args.scale)
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"\nLoad average at end: {load:.2f}.")
+    print(f"\nLoad average at end: {load_average():.2f}.")
 
 
 def run_async_section(batches: int, scale: float) -> None:

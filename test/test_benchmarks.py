@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import List
 
 import pytest
@@ -34,7 +35,7 @@ def run(script: str) -> List[List[str]]:
 
 def test_each_client_is_paired_with_the_floor_and_reported_against_the_floor_of_its_own_pair() -> None:
     names = ["raw", FLOOR, SDK, "other"]
-    assert [[first.name, second.name] for first, second in floor_pairs(names_as_clients(names))] == [
+    assert [[first.name, second.name] for first, second in floor_pairs([SimpleNamespace(name=n) for n in names])] == [
         [FLOOR, "raw"],
         [FLOOR, SDK],
         [FLOOR, "other"],
@@ -47,15 +48,6 @@ def test_each_client_is_paired_with_the_floor_and_reported_against_the_floor_of_
     }
     rows = [(name, timing.cpu[0], floor.cpu[0]) for name, timing, floor in paired_rows(timed)]
     assert rows == [(FLOOR, 2.0, 2.0), ("raw", 0.9, 1.0), (SDK, 2.2, 2.0), ("other", 3.3, 3.0)]
-
-
-class NamedClient:
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-
-def names_as_clients(names: List[str]) -> List[NamedClient]:
-    return [NamedClient(name) for name in names]
 
 
 def test_the_layers_benchmark_times_each_layer_against_the_floor_of_its_own_turns() -> None:
