@@ -42,8 +42,11 @@ from run import CREDENTIAL_ID, FLOOR, TOKEN, floor_request_body, load_average, p
 from server import canned_server  # noqa: E402
 
 import sparkfly_client  # noqa: E402
-from sparkfly_client._plan import Response, Send  # noqa: E402
-from sparkfly_client._request import PreparedRequest  # noqa: E402
+from sparkfly_client._steps import (  # noqa: E402
+    PreparedRequest,  # noqa: E402
+    Response,
+    Send,
+)
 from sparkfly_client.api.credentials_api import CredentialsOperations  # noqa: E402
 from sparkfly_client.models._base import REVEAL_SECRETS  # noqa: E402
 

@@ -14,11 +14,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sparkfly_client._lazy import lazy_dir, lazy_exports
+from sparkfly_client._version import __version__
 from sparkfly_client.api import API_MODULES
 from sparkfly_client.exceptions import __all__ as _exception_names
 from sparkfly_client.models import MODEL_MODULES
-
-__version__ = "1.0.0"
 
 _EXPORTS = {
     "ApiClient": "sparkfly_client.api_client",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Mapping,
 import aiohttp
 
 from sparkfly_client._attempt import AttemptLimits
-from sparkfly_client._plan import Response, Send
+from sparkfly_client._steps import Response, Send
 from sparkfly_client.configuration import without_userinfo_in_text
 from sparkfly_client.exceptions import (
     ApiConnectionError,

@@ -1,4 +1,4 @@
-"""Credentials per security scheme, and the one auth flow both drivers use for the ``/auth`` token.
+"""The one auth flow both drivers use for the Sparkfly ``/auth`` token.
 
 No I/O: :class:`AuthFlow` decides when a token is needed, which renewal a caller may share, and
 what an ``/auth`` response means. The drivers only hold the lock around a renewal and run its plan.
@@ -9,19 +9,17 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any, Callable, Dict, Generator, Optional, Tuple
 
+from sparkfly_client._decode import error_for
 from sparkfly_client._endpoint import Endpoint
-from sparkfly_client.exceptions import ApiTimeoutError, OpenApiException
+from sparkfly_client._schemes import SPARKFLY_TOKEN
+from sparkfly_client._steps import Authenticate, Response, Step
+from sparkfly_client.exceptions import OpenApiException
 from sparkfly_client.models.bad_request_object import BadRequestObject
 
 if TYPE_CHECKING:
-    from sparkfly_client._plan import Response, Step
     from sparkfly_client.configuration import Configuration
 
-__all__ = ["SPARKFLY_TOKEN", "SECRET_API_KEY", "JWT", "SECRET_HEADERS", "AuthFlow", "Authenticate"]
-
-SPARKFLY_TOKEN = "X-Auth-Token"
-SECRET_API_KEY = "SecretApiKey"
-JWT = "JWT"
+__all__ = ["AuthFlow"]
 
 #: The token request: the published spec says ``POST /auth``, the seed and older servers ``GET /auth``.
 #: The flow starts with GET and moves to POST for good when a server responds 404 or 405 to it.
@@ -30,51 +28,6 @@ AUTHENTICATE_POST: Endpoint[None] = Endpoint(
     "authenticate", "POST", "/auth", None, error_model=BadRequestObject, idempotent=True
 )
 _WRONG_METHOD = (404, 405)
-
-#: Header names whose values are credentials: masked in every log line and message.
-SECRET_HEADERS = frozenset(
-    {
-        "x-auth-token",
-        "x-auth-key",
-        "x-auth-identity",
-        "reb-apikey",
-        "authorization",
-        "proxy-authorization",
-        "cookie",
-        "set-cookie",
-    }
-)
-
-
-class Authenticate:
-    """Step: the call needs a fresh token. ``stale`` is the one found wanting (``None``: none yet).
-
-    A driver meets it by taking its renewal lock (waiting at most :meth:`lock_wait`), asking
-    :meth:`settled` whether a renewal that finished meanwhile already decided, and otherwise running
-    :meth:`renewal` as a plan; it sends back the token."""
-
-    __slots__ = ("flow", "stale", "ticket", "deadline_at")
-
-    def __init__(self, flow: AuthFlow, stale: Optional[str], ticket: int, deadline_at: Optional[float]) -> None:
-        self.flow = flow
-        self.stale = stale
-        self.ticket = ticket
-        self.deadline_at = deadline_at
-
-    def lock_wait(self) -> Optional[float]:
-        """How long the driver may wait for the lock: what is left of the call's deadline (``None``: no limit)."""
-        if self.deadline_at is None:
-            return None
-        return max(0.0, self.deadline_at - self.flow.clock())
-
-    def lock_timed_out(self) -> ApiTimeoutError:
-        return ApiTimeoutError("the call's deadline passed while waiting for the /auth token", request_sent=False)
-
-    def settled(self) -> Optional[str]:
-        return self.flow.settled(self)
-
-    def renewal(self) -> Generator[Step, Any, str]:
-        return self.flow.renewal(self)
 
 
 class AuthFlow:
@@ -167,19 +120,5 @@ class AuthFlow:
         token = response.header(SPARKFLY_TOKEN)
         if 200 <= response.status < 300 and token:
             return token
-        from sparkfly_client._decode import error_for
-
         note = None if response.status >= 300 else f"{self._endpoint.method} /auth responded without an X-Auth-Token"
         raise error_for(response.request, response, attempts, note=note)
-
-
-_HOW_TO_CONFIGURE: Dict[str, str] = {
-    SPARKFLY_TOKEN: "configuration.api_key['X-Auth-Token'], or auth_identity and auth_key",
-    SECRET_API_KEY: "configuration.api_key['SecretApiKey']",
-    JWT: "configuration.access_token",
-}
-
-
-def missing_credentials_message(operation_id: str, schemes: Tuple[str, ...]) -> str:
-    options = " or ".join(_HOW_TO_CONFIGURE[s] for s in schemes)
-    return f"{operation_id} needs credentials: set {options}"

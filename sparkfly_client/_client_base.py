@@ -8,8 +8,9 @@ from sparkfly_client._auth import AuthFlow
 from sparkfly_client._decode import decode
 from sparkfly_client._endpoint import Endpoint
 from sparkfly_client._operations import DATA, UNREAD
-from sparkfly_client._plan import Clock, Response, Step, plan_call
-from sparkfly_client._request import Call, PreparedRequest, RequestBuilder, check_header
+from sparkfly_client._plan import plan_call
+from sparkfly_client._request import Call, RequestBuilder, check_header
+from sparkfly_client._steps import Clock, PreparedRequest, Response, Step
 from sparkfly_client.api_response import ApiResponse
 from sparkfly_client.configuration import Configuration
 
@@ -35,7 +36,7 @@ class ClientBase:
         self.configuration = Configuration.get_default() if configuration is None else configuration
         self._clock = Clock() if clock is None else clock
         self._auth = AuthFlow(self.configuration, self._auth_request, self._auth_plan, self._clock.monotonic)
-        self._builder = RequestBuilder(self.configuration, self._auth)
+        self._builder = RequestBuilder(self.configuration)
         if header_name is not None:
             self.set_default_header(header_name, cast(str, header_value))
         self.cookie = cookie

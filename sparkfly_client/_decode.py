@@ -11,8 +11,7 @@ from sparkfly_client._retry import server_requested_delay
 from sparkfly_client.exceptions import ApiException, Redactor, ResponseDecodeError
 
 if TYPE_CHECKING:
-    from sparkfly_client._plan import Response
-    from sparkfly_client._request import PreparedRequest
+    from sparkfly_client._steps import PreparedRequest, Response
 
 __all__ = ["decode", "error_for"]
 

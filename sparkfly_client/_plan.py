@@ -1,129 +1,28 @@
 """The call plan: every decision of one call, with no I/O, stepped by the sync and the async driver.
 
-:func:`plan_call` is a generator. It yields what the driver must do next and receives the outcome:
-
-- :class:`Send` -> the driver sends the exchange and sends back a :class:`Response`, or the
-  :class:`ApiTransportError` it ran into (as a value, not raised);
-- :class:`Wait` -> the driver sleeps that long and sends back ``None``;
-- :class:`Discard` -> the driver releases an unread response it will not use, sends back ``None``;
-- :class:`~sparkfly_client._auth.Authenticate` -> the driver obtains a token (see there), sends it back.
-
-It returns the final response and the number of attempts, or raises the typed error. It decides the
-retries (which failure, how long to wait, never resending what is unsafe to resend), the token
-renewal (renew once, then replay once), the deadline over every attempt and wait, and what is logged.
+:func:`plan_call` is a generator of the steps of ``_steps.py``: it yields what the driver must do next
+(send, wait, discard, authenticate) and receives the outcome. It returns the final response and the
+number of attempts, or raises the typed error. It decides the retries (which failure, how long to wait,
+never resending what is unsafe to resend), the token renewal (renew once, then replay once), the
+deadline over every attempt and wait, and what is logged.
 """
 
 from __future__ import annotations
 
 import logging
-import random
-import time
-from typing import TYPE_CHECKING, Any, Callable, Dict, Generator, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Generator, Mapping, Optional, Tuple
 
-from sparkfly_client._auth import SECRET_HEADERS, SPARKFLY_TOKEN, Authenticate
 from sparkfly_client._retry import server_requested_delay
-from sparkfly_client.exceptions import ApiTimeoutError, ApiTransportError, ResponseTooLargeError
+from sparkfly_client._schemes import SECRET_HEADERS, SPARKFLY_TOKEN
+from sparkfly_client._steps import Clock, Discard, PreparedRequest, Response, Send, Step, Wait
+from sparkfly_client.exceptions import ApiTimeoutError, ApiTransportError
 
 if TYPE_CHECKING:
-    from sparkfly_client._attempt import Timeouts
     from sparkfly_client._auth import AuthFlow
-    from sparkfly_client._request import PreparedRequest
 
-__all__ = ["Send", "Wait", "Discard", "Response", "Step", "Clock", "plan_call"]
+__all__ = ["plan_call", "masked"]
 
 logger = logging.getLogger("sparkfly_client")
-
-
-class Clock:
-    """Where the plan reads the time and draws its jitter; tests pass their own."""
-
-    __slots__ = ("monotonic", "wall", "random")
-
-    def __init__(
-        self,
-        monotonic: Callable[[], float] = time.monotonic,
-        wall: Callable[[], float] = time.time,
-        random: Callable[[float, float], float] = random.uniform,
-    ) -> None:
-        self.monotonic = monotonic
-        self.wall = wall
-        self.random = random
-
-
-class Send:
-    """Step: send one exchange. ``timeouts`` already fit in what is left of the deadline;
-    ``preload`` says whether to read the whole body (at most ``max_body`` bytes) or hand back the
-    unread response."""
-
-    __slots__ = ("method", "url", "headers", "body", "timeouts", "preload", "max_body")
-
-    def __init__(
-        self,
-        request: PreparedRequest,
-        headers: Mapping[str, str],
-        timeouts: Timeouts,
-        preload: bool,
-        max_body: int,
-    ) -> None:
-        self.method = request.method
-        self.url = request.url
-        self.headers = headers
-        self.body = request.body
-        self.timeouts = timeouts
-        self.preload = preload
-        self.max_body = max_body
-
-    def too_large(self, size: int) -> ResponseTooLargeError:
-        """The error for a body of ``size`` bytes (or more) over ``max_body``; nothing more is read."""
-        return ResponseTooLargeError(
-            f"the response's body ({size} bytes or more) exceeds max_response_bytes ({self.max_body})",
-            request_sent=True,
-            retryable=False,
-        )
-
-
-class Wait:
-    """Step: sleep ``seconds`` before the next attempt."""
-
-    __slots__ = ("seconds",)
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-
-
-class Discard:
-    """Step: release an unread response (its connection goes back to the pool)."""
-
-    __slots__ = ("raw",)
-
-    def __init__(self, raw: Any) -> None:
-        self.raw = raw
-
-
-Step = Union[Send, Wait, Discard, Authenticate]
-
-
-class Response:
-    """What the server responded: status, reason, headers (case-insensitive lookups through
-    :meth:`header`), and the body bytes (preloaded) or the driver's unread response (``raw``)."""
-
-    __slots__ = ("status", "reason", "headers", "body", "raw", "request", "token")
-
-    def __init__(self, status: int, reason: Optional[str], headers: Mapping[str, str], body: bytes, raw: Any) -> None:
-        self.status = status
-        self.reason = reason
-        self.headers = headers
-        self.body = body
-        self.raw = raw
-        self.request: PreparedRequest  # set by the plan
-        self.token: Optional[str] = None  # the renewable token the request carried, for redaction
-
-    def header(self, name: str) -> Optional[str]:
-        value = self.headers.get(name)
-        if value is None and not hasattr(self.headers, "getall"):  # a plain dict: look case-insensitively
-            lowered = name.lower()
-            value = next((v for k, v in self.headers.items() if k.lower() == lowered), None)
-        return value
 
 
 def plan_call(

@@ -5,15 +5,14 @@ No I/O. Everything here raises a typed error (``ApiTypeError``/``ApiValueError``
 
 from __future__ import annotations
 
-import contextlib
-from typing import TYPE_CHECKING, Any, Dict, Generic, Mapping, Optional, Tuple, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Dict, Generic, Mapping, Optional, TypeVar, Union
 
 from typing_extensions import TypedDict
 
 from sparkfly_client._attempt import TimeoutArg, Timeouts, seconds
-from sparkfly_client._auth import SECRET_API_KEY, SECRET_HEADERS, SPARKFLY_TOKEN, AuthFlow
 from sparkfly_client._endpoint import Endpoint
 from sparkfly_client._retry import RetryPolicy
+from sparkfly_client._schemes import SECRET_API_KEY, SPARKFLY_TOKEN
 from sparkfly_client._shared import (
     INVALID,
     Limits,
@@ -25,14 +24,15 @@ from sparkfly_client._shared import (
     check_header,
     drop_header,
 )
-from sparkfly_client.configuration import checked_host, without_userinfo
+from sparkfly_client._steps import PreparedRequest
+from sparkfly_client.configuration import checked_host
 from sparkfly_client.exceptions import ApiTypeError, ApiValueError
-from sparkfly_client.models._base import REVEAL_SECRETS, secret_values
+from sparkfly_client.models._base import REVEAL_SECRETS
 
 if TYPE_CHECKING:
     from sparkfly_client.configuration import Configuration
 
-__all__ = ["Call", "RequestOptions", "PreparedRequest", "RequestBuilder", "check_header"]
+__all__ = ["Call", "RequestOptions", "RequestBuilder", "check_header"]
 
 R = TypeVar("R")
 
@@ -72,67 +72,6 @@ class Call(Generic[R]):
         self.options = options
 
 
-class PreparedRequest:
-    """A request checked and encoded, ready to send (and to send again)."""
-
-    __slots__ = (
-        "endpoint",
-        "method",
-        "url",
-        "headers",
-        "body",
-        "timeouts",
-        "deadline",
-        "policy",
-        "token_auth",
-        "_shown_url",
-    )
-
-    def __init__(
-        self,
-        endpoint: Endpoint[Any],
-        url: str,
-        headers: Dict[str, str],
-        body: Optional[bytes],
-        timeouts: Timeouts,
-        deadline: Optional[float],
-        policy: RetryPolicy,
-        token_auth: bool,
-    ) -> None:
-        self.endpoint = endpoint
-        self.method = endpoint.method
-        self.url = url
-        self.headers = headers
-        self.body = body
-        self.timeouts = timeouts
-        #: seconds the whole call may take, or ``None``.
-        self.deadline = deadline
-        self.policy = policy
-        #: whether the renewable ``X-Auth-Token`` is added at send time.
-        self.token_auth = token_auth
-        self._shown_url: Optional[str] = None
-
-    @property
-    def shown_url(self) -> str:
-        """The URL as messages and logs show it: any ``user:password@`` replaced by ``***@``."""
-        if self._shown_url is None:
-            self._shown_url = without_userinfo(self.url)
-        return self._shown_url
-
-    def secrets(self, token: Optional[str] = None) -> Tuple[str, ...]:
-        """What no message may show: the credentials the request carried (``Bearer <jwt>`` and the bare
-        ``<jwt>``), the token added at send time, and the body's secret fields. Worked out only when needed."""
-        credentials = [v for k, v in self.headers.items() if k.lower() in SECRET_HEADERS]
-        if token:
-            credentials.append(token)
-        found = [*credentials, *(v.rpartition(" ")[2] for v in credentials)]
-        spec = self.endpoint.body
-        if spec is not None and self.body:
-            with contextlib.suppress(ValueError):  # not JSON the model reads back: no secret fields to find
-                found.extend(secret_values(spec.model.model_validate_json(self.body)))
-        return tuple(s for s in found if s)
-
-
 class RequestBuilder:
     """Turns a :class:`Call` into a :class:`PreparedRequest` for one client's configuration.
 
@@ -141,9 +80,8 @@ class RequestBuilder:
     call reads those settings afresh and compares them with the ones last derived from.
     """
 
-    def __init__(self, configuration: Configuration, auth: Optional[AuthFlow]) -> None:
+    def __init__(self, configuration: Configuration) -> None:
         self.configuration = configuration
-        self.auth = auth
         self.default_headers: Dict[str, str] = {}
         self.cookie: Optional[str] = None
         self._shared: Optional[Shared] = None

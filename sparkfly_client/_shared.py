@@ -9,9 +9,9 @@ import contextlib
 from typing import Any, Dict, Mapping, NamedTuple, Optional, Tuple, Union
 
 from sparkfly_client._attempt import TimeoutArg, Timeouts, seconds
-from sparkfly_client._auth import JWT, SECRET_API_KEY, SPARKFLY_TOKEN
 from sparkfly_client._endpoint import Endpoint
 from sparkfly_client._retry import RetryPolicy
+from sparkfly_client._schemes import JWT, SECRET_API_KEY, SPARKFLY_TOKEN, missing_credentials_message
 from sparkfly_client.exceptions import ApiTypeError, ApiValueError
 
 __all__ = [
@@ -127,8 +127,6 @@ def configured_auth(endpoint: Endpoint[Any], present: frozenset[str], settings: 
             return ConfiguredAuth(header=pair)
     if any(header.lower() in present for header in _SCHEME_HEADERS):
         return ConfiguredAuth()  # the credential is among the headers every call carries
-    from sparkfly_client._auth import missing_credentials_message
-
     return ConfiguredAuth(error=missing_credentials_message(endpoint.operation_id, endpoint.auth))
 
 

@@ -10,10 +10,9 @@ from typing import Any, Callable, Generator, Optional
 
 import urllib3
 
-from sparkfly_client._auth import Authenticate
 from sparkfly_client._client_base import ClientBase
-from sparkfly_client._plan import Clock, Discard, Send, Step, Wait
 from sparkfly_client._request import Call, RequestOptions
+from sparkfly_client._steps import Authenticate, Clock, Discard, Send, Step, Wait
 from sparkfly_client.configuration import Configuration
 from sparkfly_client.rest import RESTClientObject, discard
 

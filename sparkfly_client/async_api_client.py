@@ -10,10 +10,9 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Coroutine, Generator, Optional
 
-from sparkfly_client._auth import Authenticate
 from sparkfly_client._client_base import ClientBase
-from sparkfly_client._plan import Clock, Discard, Send, Step, Wait
 from sparkfly_client._request import Call
+from sparkfly_client._steps import Authenticate, Clock, Discard, Send, Step, Wait
 from sparkfly_client.configuration import Configuration
 
 if TYPE_CHECKING:

@@ -194,7 +194,7 @@ class Configuration:
     def to_debug_report(self) -> str:
         import platform
 
-        from sparkfly_client import __version__
+        from sparkfly_client._version import __version__
 
         return (
             "Python SDK Debug Report:\n"
@@ -274,6 +274,6 @@ def checked_host(url: Any) -> str:
 
 
 def default_user_agent() -> str:
-    from sparkfly_client import __version__
+    from sparkfly_client._version import __version__
 
     return f"sparkfly-client-python/{__version__}"

@@ -24,7 +24,7 @@ from urllib3.exceptions import (
     SSLError,
 )
 
-from sparkfly_client._plan import Response, Send
+from sparkfly_client._steps import Response, Send
 from sparkfly_client.configuration import without_userinfo_in_text
 from sparkfly_client.exceptions import (
     ApiConnectionError,

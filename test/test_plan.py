@@ -10,9 +10,10 @@ import pytest
 
 import sparkfly_client
 from sparkfly_client import ApiConnectionError, ApiTimeoutError, RetryPolicy
-from sparkfly_client._auth import Authenticate, AuthFlow
-from sparkfly_client._plan import Clock, Response, Send, Wait, plan_call
-from sparkfly_client._request import Call, PreparedRequest, RequestBuilder
+from sparkfly_client._auth import AuthFlow
+from sparkfly_client._plan import plan_call
+from sparkfly_client._request import Call, RequestBuilder
+from sparkfly_client._steps import Authenticate, Clock, PreparedRequest, Response, Send, Wait
 from sparkfly_client.api.credentials_api import CREATE_CREDENTIAL, GET_CREDENTIAL, REDEEM_CREDENTIAL
 
 
@@ -32,7 +33,7 @@ class FakeTime:
 def prepare(endpoint: Any = GET_CREDENTIAL, args: Optional[Dict[str, Any]] = None, **settings: Any) -> PreparedRequest:
     settings.setdefault("retries", RetryPolicy(max_retries=2, backoff_base=1.0, backoff_cap=8.0))
     config = sparkfly_client.Configuration(host="http://sparkfly.test", api_key={"X-Auth-Token": "tok"}, **settings)
-    return RequestBuilder(config, None).build(Call(endpoint, args or {"credential_id": 56}, {}))
+    return RequestBuilder(config).build(Call(endpoint, args or {"credential_id": 56}, {}))
 
 
 def start(request: PreparedRequest, time: FakeTime, **kwargs: Any) -> Tuple[Generator[Any, Any, Any], Any]:
@@ -154,7 +155,7 @@ class TokenSource:
             host="http://sparkfly.test", auth_identity="acct", auth_key="key", retries=0
         )
         self.config = config
-        builder = RequestBuilder(config, None)
+        builder = RequestBuilder(config)
         self.flow = AuthFlow(
             config,
             lambda endpoint, headers: builder.build(Call(endpoint, {}, {"_headers": headers})),

@@ -16,8 +16,9 @@ from scripted_server import Reply, ScriptedServer
 
 import sparkfly_client
 from sparkfly_client import ApiConnectionError, ApiTimeoutError
-from sparkfly_client._plan import Clock, Response, plan_call
+from sparkfly_client._plan import plan_call
 from sparkfly_client._request import Call, RequestBuilder
+from sparkfly_client._steps import Clock, Response
 from sparkfly_client.api.credentials_api import GET_CREDENTIAL, UPDATE_CREDENTIAL
 
 CREDENTIAL = {"credential": {"id": 56, "identifier": "3345"}, "errors": {}}
@@ -144,7 +145,7 @@ def test_the_user_agent_reads_back_whatever_its_case(api: Any) -> None:
 
 def _plan(endpoint: Any, args: Any, now: List[float], **settings: Any) -> Any:
     config = sparkfly_client.Configuration(host="http://sparkfly.test", api_key={"X-Auth-Token": "tok"}, **settings)
-    request = RequestBuilder(config, None).build(Call(endpoint, args, {}))
+    request = RequestBuilder(config).build(Call(endpoint, args, {}))
     clock = Clock(monotonic=lambda: now[0], wall=lambda: 0.0, random=lambda low, high: high)
     return request, clock
 

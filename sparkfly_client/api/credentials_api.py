@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Dict, Iterator, Mapping, O
 
 from typing_extensions import TypedDict, Unpack
 
-from sparkfly_client._auth import SPARKFLY_TOKEN
 from sparkfly_client._endpoint import (
     BodyParam,
     Endpoint,
@@ -22,6 +21,7 @@ from sparkfly_client._endpoint import (
 from sparkfly_client._lookup import PageWalk, choose_active
 from sparkfly_client._operations import ApiBase, AsyncApi, SyncApi, operation
 from sparkfly_client._request import Call, RequestOptions
+from sparkfly_client._schemes import SPARKFLY_TOKEN
 from sparkfly_client.models.bad_request_object import BadRequestObject
 from sparkfly_client.models.credential_eligibility_response import CredentialEligibilityResponse
 from sparkfly_client.models.credential_input_request import CredentialInputRequest

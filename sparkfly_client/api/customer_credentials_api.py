@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Any, Dict, Optional, Union
 
 from typing_extensions import Unpack
 
-from sparkfly_client._auth import JWT, SECRET_API_KEY
 from sparkfly_client._endpoint import BodyParam, Endpoint, PathParam, PathSegmentStr
 from sparkfly_client._operations import ApiBase, AsyncApi, SyncApi, operation
 from sparkfly_client._request import Call, RequestOptions
+from sparkfly_client._schemes import JWT, SECRET_API_KEY
 from sparkfly_client.models.customer_credential import CustomerCredential
 from sparkfly_client.models.customer_credential_input import CustomerCredentialInput
 from sparkfly_client.models.problem import Problem

@@ -1,0 +1,226 @@
+"""The vocabulary the plan and the drivers share: the request a call sends, the steps a plan asks a driver to
+take, and the response a driver hands back. No I/O, and no decision: those are the plan's (``_plan.py``).
+
+A plan is a generator that yields steps and receives their outcomes:
+
+- :class:`Send` -> the driver sends the exchange and sends back a :class:`Response`, or the
+  :class:`ApiTransportError` it ran into (as a value, not raised);
+- :class:`Wait` -> the driver sleeps that long and sends back ``None``;
+- :class:`Discard` -> the driver releases an unread response it will not use, sends back ``None``;
+- :class:`Authenticate` -> the driver obtains a token (see there) and sends it back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+from typing import TYPE_CHECKING, Any, Callable, Dict, Generator, Mapping, Optional, Tuple, Union
+
+from typing_extensions import Protocol
+
+from sparkfly_client._schemes import SECRET_HEADERS
+from sparkfly_client.configuration import without_userinfo
+from sparkfly_client.exceptions import ApiTimeoutError, ResponseTooLargeError
+from sparkfly_client.models._base import secret_values
+
+if TYPE_CHECKING:
+    from sparkfly_client._attempt import Timeouts
+    from sparkfly_client._endpoint import Endpoint
+    from sparkfly_client._retry import RetryPolicy
+
+__all__ = ["Clock", "PreparedRequest", "Send", "Wait", "Discard", "Authenticate", "Response", "Step"]
+
+
+class Clock:
+    """Where the plan reads the time and draws its jitter; tests pass their own."""
+
+    __slots__ = ("monotonic", "wall", "random")
+
+    def __init__(
+        self,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        random: Callable[[float, float], float] = random.uniform,
+    ) -> None:
+        self.monotonic = monotonic
+        self.wall = wall
+        self.random = random
+
+
+class PreparedRequest:
+    """A request checked and encoded, ready to send (and to send again)."""
+
+    __slots__ = (
+        "endpoint",
+        "method",
+        "url",
+        "headers",
+        "body",
+        "timeouts",
+        "deadline",
+        "policy",
+        "token_auth",
+        "_shown_url",
+    )
+
+    def __init__(
+        self,
+        endpoint: Endpoint[Any],
+        url: str,
+        headers: Dict[str, str],
+        body: Optional[bytes],
+        timeouts: Timeouts,
+        deadline: Optional[float],
+        policy: RetryPolicy,
+        token_auth: bool,
+    ) -> None:
+        self.endpoint = endpoint
+        self.method = endpoint.method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeouts = timeouts
+        #: seconds the whole call may take, or ``None``.
+        self.deadline = deadline
+        self.policy = policy
+        #: whether the renewable ``X-Auth-Token`` is added at send time.
+        self.token_auth = token_auth
+        self._shown_url: Optional[str] = None
+
+    @property
+    def shown_url(self) -> str:
+        """The URL as messages and logs show it: any ``user:password@`` replaced by ``***@``."""
+        if self._shown_url is None:
+            self._shown_url = without_userinfo(self.url)
+        return self._shown_url
+
+    def secrets(self, token: Optional[str] = None) -> Tuple[str, ...]:
+        """What no message may show: the credentials the request carried (``Bearer <jwt>`` and the bare
+        ``<jwt>``), the token added at send time, and the body's secret fields. Worked out only when needed."""
+        credentials = [v for k, v in self.headers.items() if k.lower() in SECRET_HEADERS]
+        if token:
+            credentials.append(token)
+        found = [*credentials, *(v.rpartition(" ")[2] for v in credentials)]
+        spec = self.endpoint.body
+        if spec is not None and self.body:
+            with contextlib.suppress(ValueError):  # not JSON the model reads back: no secret fields to find
+                found.extend(secret_values(spec.model.model_validate_json(self.body)))
+        return tuple(s for s in found if s)
+
+
+class Send:
+    """Step: send one exchange. ``timeouts`` already fit in what is left of the deadline;
+    ``preload`` says whether to read the whole body (at most ``max_body`` bytes) or hand back the
+    unread response."""
+
+    __slots__ = ("method", "url", "headers", "body", "timeouts", "preload", "max_body")
+
+    def __init__(
+        self,
+        request: PreparedRequest,
+        headers: Mapping[str, str],
+        timeouts: Timeouts,
+        preload: bool,
+        max_body: int,
+    ) -> None:
+        self.method = request.method
+        self.url = request.url
+        self.headers = headers
+        self.body = request.body
+        self.timeouts = timeouts
+        self.preload = preload
+        self.max_body = max_body
+
+    def too_large(self, size: int) -> ResponseTooLargeError:
+        """The error for a body of ``size`` bytes (or more) over ``max_body``; nothing more is read."""
+        return ResponseTooLargeError(
+            f"the response's body ({size} bytes or more) exceeds max_response_bytes ({self.max_body})",
+            request_sent=True,
+            retryable=False,
+        )
+
+
+class Wait:
+    """Step: sleep ``seconds`` before the next attempt."""
+
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+
+class Discard:
+    """Step: release an unread response (its connection goes back to the pool)."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+
+class TokenFlow(Protocol):
+    """What an :class:`Authenticate` step asks of the client's token flow (``_auth.AuthFlow``)."""
+
+    clock: Callable[[], float]
+
+    def settled(self, step: Authenticate) -> Optional[str]: ...
+
+    def renewal(self, step: Authenticate) -> Generator[Step, Any, str]: ...
+
+
+class Authenticate:
+    """Step: the call needs a fresh token. ``stale`` is the one found wanting (``None``: none yet).
+
+    A driver meets it by taking its renewal lock (waiting at most :meth:`lock_wait`), asking
+    :meth:`settled` whether a renewal that finished meanwhile already decided, and otherwise running
+    :meth:`renewal` as a plan; it sends back the token."""
+
+    __slots__ = ("flow", "stale", "ticket", "deadline_at")
+
+    def __init__(self, flow: TokenFlow, stale: Optional[str], ticket: int, deadline_at: Optional[float]) -> None:
+        self.flow = flow
+        self.stale = stale
+        self.ticket = ticket
+        self.deadline_at = deadline_at
+
+    def lock_wait(self) -> Optional[float]:
+        """How long the driver may wait for the lock: what is left of the call's deadline (``None``: no limit)."""
+        if self.deadline_at is None:
+            return None
+        return max(0.0, self.deadline_at - self.flow.clock())
+
+    def lock_timed_out(self) -> ApiTimeoutError:
+        return ApiTimeoutError("the call's deadline passed while waiting for the /auth token", request_sent=False)
+
+    def settled(self) -> Optional[str]:
+        return self.flow.settled(self)
+
+    def renewal(self) -> Generator[Step, Any, str]:
+        return self.flow.renewal(self)
+
+
+Step = Union[Send, Wait, Discard, Authenticate]
+
+
+class Response:
+    """What the server responded: status, reason, headers (case-insensitive lookups through
+    :meth:`header`), and the body bytes (preloaded) or the driver's unread response (``raw``)."""
+
+    __slots__ = ("status", "reason", "headers", "body", "raw", "request", "token")
+
+    def __init__(self, status: int, reason: Optional[str], headers: Mapping[str, str], body: bytes, raw: Any) -> None:
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.body = body
+        self.raw = raw
+        self.request: PreparedRequest  # set by the plan
+        self.token: Optional[str] = None  # the renewable token the request carried, for redaction
+
+    def header(self, name: str) -> Optional[str]:
+        value = self.headers.get(name)
+        if value is None and not hasattr(self.headers, "getall"):  # a plain dict: look case-insensitively
+            lowered = name.lower()
+            value = next((v for k, v in self.headers.items() if k.lower() == lowered), None)
+        return value
