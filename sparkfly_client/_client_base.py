@@ -7,9 +7,8 @@ from typing import Any, Dict, Generator, Optional, Tuple, cast
 from sparkfly_client._auth import AuthFlow
 from sparkfly_client._decode import decode
 from sparkfly_client._endpoint import Endpoint
-from sparkfly_client._operations import DATA, UNREAD
 from sparkfly_client._plan import plan_call
-from sparkfly_client._request import Call, RequestBuilder, check_header
+from sparkfly_client._request import DATA, UNREAD, Call, RequestBuilder, check_header
 from sparkfly_client._steps import Clock, PreparedRequest, Response, Step
 from sparkfly_client.api_response import ApiResponse
 from sparkfly_client.configuration import Configuration

@@ -1,4 +1,4 @@
-"""Operations declared once, served by the sync and the async API classes alike.
+"""Operations declared once, served by the sync and the async API classes alike as plain functions.
 
 An operation is declared as a method that turns its arguments into a :class:`Call` (data, no I/O)::
 
@@ -13,118 +13,110 @@ An operation is declared as a method that turns its arguments into a :class:`Cal
     class CredentialsApi(CredentialsOperations, SyncApi): ...
     class AsyncCredentialsApi(CredentialsOperations, AsyncApi): ...
 
-On a :class:`SyncApi` the three attributes are methods returning the model, an :class:`ApiResponse`
-and the unread urllib3 response; on an :class:`AsyncApi` they are coroutines returning the model, an
-:class:`ApiResponse` and the unread aiohttp response. Type checkers see the declared parameters and
-the right return type on each side.
+When a :class:`SyncApi` or :class:`AsyncApi` class is created, each declared variant becomes a plain function
+of that class, named after it (``CredentialsApi.get_credential``): on a :class:`SyncApi` it returns the model,
+an :class:`ApiResponse` or the unread urllib3 response; on an :class:`AsyncApi` it is a coroutine function
+returning the model, an :class:`ApiResponse` or the unread aiohttp response. ``inspect``, ``help()``,
+``unittest.mock.create_autospec`` and tracebacks see real functions with the declared parameters, the
+keywords of ``**options: Unpack[...]`` listed one by one. Type checkers see the same through the
+descriptors' overloads below.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Coroutine, Dict, Generic, Optional, TypeVar, overload
+import inspect
+import sys
+import types
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Coroutine,
+    Dict,
+    Generic,
+    List,
+    Optional,
+    Tuple,
+    Type,
+    TypeVar,
+    overload,
+)
 
 from typing_extensions import Concatenate, ParamSpec
 
-from sparkfly_client._request import Call
+from sparkfly_client._request import DATA, HTTP_INFO, OPTION_DEFAULTS, UNREAD, Call, Variant
 from sparkfly_client.api_response import ApiResponse
 
 if TYPE_CHECKING:
     import aiohttp
     import urllib3
 
-__all__ = ["ApiBase", "SyncApi", "AsyncApi", "Operation", "operation"]
+__all__ = ["ApiBase", "SyncApi", "AsyncApi", "Operation", "Variant", "operation", "declared_operations"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
 Declaration = Callable[Concatenate[Any, P], Call[R]]
-
-#: What a variant hands back: the decoded model, the ApiResponse, or the unread response.
-DATA, HTTP_INFO, UNREAD = "data", "http_info", "unread"
 
 
 class ApiBase:
     """What the operation classes share; the client does the work (``api_client.run_call``)."""
 
     api_client: Any
+    #: how a variant becomes a function of a concrete class (set by SyncApi and AsyncApi)
+    _function_maker: Optional[Callable[[Callable[..., Call[Any]], Variant], Callable[..., Any]]] = None
+    #: the unread response's type, as return annotations show it
+    _unread_type = ""
 
-    def _bind(self, declaration: Callable[..., Call[Any]], result: str, name: str) -> Callable[..., Any]:
-        raise NotImplementedError
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls._function_maker is not None and "_function_maker" not in vars(cls):  # a concrete API class
+            _install_functions(cls)
+
+
+def _sync_function(declaration: Callable[..., Call[Any]], variant: Variant) -> Callable[..., Any]:
+    def operation(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return self.api_client.run_call(declaration(self, *args, **kwargs), variant)
+
+    return operation
+
+
+def _async_function(declaration: Callable[..., Call[Any]], variant: Variant) -> Callable[..., Any]:
+    async def operation(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return await self.api_client.run_call(declaration(self, *args, **kwargs), variant)
+
+    return operation
 
 
 class SyncApi(ApiBase):
-    def _bind(self, declaration: Callable[..., Call[Any]], result: str, name: str) -> Callable[..., Any]:
-        def method(*args: Any, **kwargs: Any) -> Any:
-            return self.api_client.run_call(declaration(self, *args, **kwargs), result)
-
-        return method
+    _function_maker = staticmethod(_sync_function)
+    _unread_type = "urllib3.BaseHTTPResponse"
 
 
 class AsyncApi(ApiBase):
-    def _bind(self, declaration: Callable[..., Call[Any]], result: str, name: str) -> Callable[..., Any]:
-        # A coroutine function (not a plain one handing back the client's coroutine, which would save a frame):
-        # inspect.iscoroutinefunction, mock's autospec and frameworks that look must see one on every Python.
-        async def method(*args: Any, **kwargs: Any) -> Any:
-            return await self.api_client.run_call(declaration(self, *args, **kwargs), result)
-
-        return method
+    _function_maker = staticmethod(_async_function)
+    _unread_type = "aiohttp.ClientResponse"
 
 
 class _Variant:
-    """A descriptor that binds a declaration to an API object as one of its three variants. The bound
-    method is kept on the object, so later lookups are plain attribute hits."""
+    """A declared variant of an operation; a concrete API class replaces it with a function (see the module's
+    description)."""
 
     result = DATA
 
     def __init__(self, declaration: Callable[..., Call[Any]]) -> None:
         self.declaration = declaration
         self.__doc__ = declaration.__doc__
-        self.name = declaration.__name__
-        self._signatures: Dict[bool, Any] = {}
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
 
     def __repr__(self) -> str:
-        return f"<operation {self.name}{self.signature(is_async=False)}>"
+        return f"<operation {self.declaration.__name__} ({self.result})>"
 
-    def __call__(self, api: ApiBase, *args: Any, **kwargs: Any) -> Any:
-        """``CredentialsApi.get_credential(api, 56)`` works as with a plain method."""
-        return self._get(api)(*args, **kwargs)
-
-    def signature(self, *, is_async: bool) -> Any:
-        """The parameters as declared (no ``self``) and what this variant returns, for help() and IDEs."""
-        import inspect  # not on every import: only when a method is first bound
-
-        if is_async not in self._signatures:
-            declared = inspect.signature(self.declaration)
-            returns = str(declared.return_annotation)
-            model = returns[len("Call[") : -1] if returns.startswith("Call[") else "Any"
-            shown = {
-                DATA: model,
-                HTTP_INFO: f"ApiResponse[{model}]",
-                UNREAD: "aiohttp.ClientResponse" if is_async else "urllib3.BaseHTTPResponse",
-            }[self.result]
-            self._signatures[is_async] = declared.replace(
-                parameters=list(declared.parameters.values())[1:], return_annotation=shown
-            )
-        return self._signatures[is_async]
-
-    @property
-    def __signature__(self) -> Any:
-        import inspect
-
-        declared = inspect.signature(self.declaration)
-        return declared.replace(return_annotation=self.signature(is_async=False).return_annotation)
-
-    def _get(self, obj: Optional[ApiBase]) -> Any:
-        if obj is None:
-            return self
-        method = obj._bind(self.declaration, self.result, self.name)
-        method.__name__ = method.__qualname__ = self.name
-        method.__doc__ = self.__doc__
-        method.__signature__ = self.signature(is_async=isinstance(obj, AsyncApi))  # type: ignore[attr-defined]
-        obj.__dict__[self.name] = method
-        return method
+    def returns(self, api_class: Type[ApiBase]) -> str:
+        """The return annotation of this variant on ``api_class``."""
+        declared = str(presented_signature(self.declaration).return_annotation)
+        model = declared[len("Call[") : -1] if declared.startswith("Call[") else "Any"
+        if self.result == HTTP_INFO:
+            return f"ApiResponse[{model}]"
+        return api_class._unread_type if self.result == UNREAD else model
 
 
 class Operation(_Variant, Generic[P, R]):
@@ -137,7 +129,7 @@ class Operation(_Variant, Generic[P, R]):
     @overload
     def __get__(self, obj: AsyncApi, owner: Any) -> Callable[P, Coroutine[Any, Any, R]]: ...
     def __get__(self, obj: Any, owner: Any) -> Any:
-        return self._get(obj)
+        return self
 
     def with_http_info(self) -> WithHttpInfo[P, R]:
         """The ``_with_http_info`` variant of this operation."""
@@ -160,7 +152,7 @@ class WithHttpInfo(_Variant, Generic[P, R]):
     @overload
     def __get__(self, obj: AsyncApi, owner: Any) -> Callable[P, Coroutine[Any, Any, ApiResponse[R]]]: ...
     def __get__(self, obj: Any, owner: Any) -> Any:
-        return self._get(obj)
+        return self
 
 
 class WithoutPreloadContent(_Variant, Generic[P]):
@@ -175,9 +167,120 @@ class WithoutPreloadContent(_Variant, Generic[P]):
     @overload
     def __get__(self, obj: AsyncApi, owner: Any) -> Callable[P, Coroutine[Any, Any, aiohttp.ClientResponse]]: ...
     def __get__(self, obj: Any, owner: Any) -> Any:
-        return self._get(obj)
+        return self
 
 
 def operation(declaration: Declaration[P, R]) -> Operation[P, R]:
     """Declare an operation (see the module's description)."""
     return Operation(declaration)
+
+
+_HTTP_INFO_NOTE = "\n\nReturns an ApiResponse: ``status_code``, ``headers``, the decoded ``data`` and the ``raw_data``."
+_UNREAD_NOTE = "\n\nReturns the unread response, whatever its status; read it, then release it."
+
+
+def _install_functions(cls: Type[ApiBase]) -> None:
+    """Make each declared variant a function of ``cls``, and present the keywords of every function of ``cls``
+    that takes ``**name: Unpack[SomeTypedDict]`` one by one."""
+    maker = cls._function_maker
+    assert maker is not None
+    api_name = cls.__name__[len("Async") :] if cls.__name__.startswith("Async") else cls.__name__
+    declared: List[str] = []
+    installed: List[str] = []
+    for name in _variant_names(cls):
+        variant: _Variant = inspect.getattr_static(cls, name)
+        declaration = variant.declaration
+        function = maker(declaration, Variant(variant.result, f"{api_name}.{declaration.__name__}"))
+        # The frame a traceback shows is named after the operation; the function lives in the API's module.
+        code = function.__code__.replace(co_name=name)
+        if sys.version_info >= (3, 11):
+            code = code.replace(co_qualname=f"{cls.__qualname__}.{name}")
+        function = types.FunctionType(code, declaration.__globals__, name, None, function.__closure__)
+        function.__qualname__ = f"{cls.__qualname__}.{name}"
+        function.__module__ = cls.__module__
+        function.__doc__ = (declaration.__doc__ or "") + {DATA: "", HTTP_INFO: _HTTP_INFO_NOTE}.get(
+            variant.result, _UNREAD_NOTE
+        )
+        function.__signature__ = presented_signature(declaration, variant.returns(cls))  # type: ignore[attr-defined]
+        setattr(cls, name, function)
+        installed.append(name)
+        if variant.result == DATA:
+            declared.append(name)
+    for name, member in list(vars(cls).items()):
+        # A method of the class itself taking keywords of a TypedDict (iter_credentials) presents them too.
+        if inspect.isfunction(member) and name not in installed and "Unpack[" in str(member.__annotations__):
+            member.__signature__ = presented_signature(member)  # type: ignore[attr-defined]
+    cls._declared_operations = tuple(sorted(declared))  # type: ignore[attr-defined]
+
+
+def _variant_names(cls: type) -> List[str]:
+    names = {name for klass in cls.__mro__ for name, member in vars(klass).items() if isinstance(member, _Variant)}
+    return sorted(names)
+
+
+def declared_operations(api_class: type) -> Tuple[str, ...]:
+    """The operations of a concrete API class, by name; each also has its ``_with_http_info`` and
+    ``_without_preload_content`` variants."""
+    return tuple(getattr(api_class, "_declared_operations", ()))
+
+
+_PRESENTED: Dict[Tuple[Callable[..., Any], Optional[str]], inspect.Signature] = {}
+_KEYWORD_PARAMETERS: Dict[type, List[inspect.Parameter]] = {}
+
+
+def presented_signature(function: Callable[..., Any], returns: Optional[str] = None) -> inspect.Signature:
+    """``function``'s signature with its ``**name: Unpack[SomeTypedDict]`` shown as the keyword-only parameters the
+    TypedDict names (a keyword not among them is refused by ``create_autospec`` mocks and by the function itself),
+    returning ``returns`` where given. Worked out once per function and return annotation."""
+    presented = _PRESENTED.get((function, returns))
+    if presented is not None:
+        return presented
+    if returns is None:
+        signature = inspect.signature(function)
+        parameters = list(signature.parameters.values())
+        keywords = _keywords_of(function, parameters)
+        if keywords is not None:
+            parameters = parameters[:-1] + _keyword_parameters(keywords)
+        presented = signature.replace(parameters=parameters)
+    else:
+        presented = inspect.Signature(
+            list(presented_signature(function).parameters.values()),
+            return_annotation=returns,
+            __validate_parameters__=False,  # checked when the declared signature was presented
+        )
+    _PRESENTED[(function, returns)] = presented
+    return presented
+
+
+def _keyword_parameters(keywords: type) -> List[inspect.Parameter]:
+    """The keys of a TypedDict as keyword-only parameters, each with its presented default."""
+    parameters = _KEYWORD_PARAMETERS.get(keywords)
+    if parameters is None:
+        parameters = _KEYWORD_PARAMETERS[keywords] = [
+            inspect.Parameter(
+                key,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=OPTION_DEFAULTS.get(key),
+                annotation=_optional(getattr(annotation, "__forward_arg__", annotation), OPTION_DEFAULTS.get(key)),
+            )
+            for key, annotation in keywords.__annotations__.items()
+        ]
+    return parameters
+
+
+def _optional(annotation: Any, default: Any) -> Any:
+    """A keyword that defaults to ``None`` takes ``None``: say so where its annotation does not."""
+    if default is None and isinstance(annotation, str) and "None" not in annotation and "Optional[" not in annotation:
+        return f"Optional[{annotation}]"
+    return annotation
+
+
+def _keywords_of(function: Callable[..., Any], parameters: List[inspect.Parameter]) -> Optional[type]:
+    """The TypedDict of ``function``'s ``**name: Unpack[...]`` (its last parameter), or ``None``."""
+    if not parameters or parameters[-1].kind is not inspect.Parameter.VAR_KEYWORD:
+        return None
+    annotation = parameters[-1].annotation
+    if not (isinstance(annotation, str) and annotation.startswith("Unpack[")):
+        return None
+    found = getattr(function, "__globals__", {}).get(annotation[len("Unpack[") : -1])
+    return found if isinstance(found, type) else None

@@ -32,7 +32,7 @@ from sparkfly_client.models._base import REVEAL_SECRETS
 if TYPE_CHECKING:
     from sparkfly_client.configuration import Configuration
 
-__all__ = ["Call", "RequestOptions", "RequestBuilder", "check_header"]
+__all__ = ["Call", "Variant", "RequestOptions", "RequestBuilder", "check_header", "DATA", "HTTP_INFO", "UNREAD"]
 
 R = TypeVar("R")
 
@@ -41,7 +41,7 @@ class RequestOptions(TypedDict, total=False):
     """Per-call options every operation accepts, as in generated clients."""
 
     #: seconds, or ``(connect, read)``; overrides ``Configuration.timeout`` for this call.
-    _request_timeout: TimeoutArg
+    _request_timeout: Optional[TimeoutArg]
     #: the most seconds the whole call may take, every attempt and wait included; overrides
     #: ``Configuration.deadline`` (``None`` there means no limit).
     _deadline: Optional[float]
@@ -59,6 +59,37 @@ class RequestOptions(TypedDict, total=False):
 
 
 OPTION_NAMES = frozenset(RequestOptions.__annotations__)
+
+
+class _FromConfiguration:
+    """The default of an option whose ``None`` means something of its own (``_deadline=None``: no deadline)."""
+
+    def __repr__(self) -> str:
+        return "<from Configuration>"
+
+
+FROM_CONFIGURATION: Any = _FromConfiguration()
+#: The defaults the options are presented with (``inspect.signature``, ``help()``); the others default to ``None``.
+OPTION_DEFAULTS: Dict[str, Any] = {"_deadline": FROM_CONFIGURATION}
+
+
+#: What a variant hands back: the decoded model, the ApiResponse, or the unread response.
+DATA, HTTP_INFO, UNREAD = "data", "http_info", "unread"
+
+
+class Variant:
+    """What one variant of an operation asks of the client: its ``result`` (``DATA``, ``HTTP_INFO`` or
+    ``UNREAD``) and the operation's name in traces and logs (``CredentialsApi.get_credential``, the same for
+    the async class)."""
+
+    __slots__ = ("result", "operation")
+
+    def __init__(self, result: str, operation: str) -> None:
+        self.result = result
+        self.operation = operation
+
+    def __repr__(self) -> str:
+        return f"Variant({self.result!r}, {self.operation!r})"
 
 
 class Call(Generic[R]):
@@ -154,7 +185,8 @@ class RequestBuilder:
         timeouts = limits.timeouts if timeout_arg is None else Timeouts.from_value(timeout_arg)
         if timeouts is None:
             timeouts = Timeouts.from_value(limits.timeout)
-        deadline = seconds(options["_deadline"], "deadline") if options and "_deadline" in options else limits.deadline
+        deadline_arg = options.get("_deadline", FROM_CONFIGURATION) if options else FROM_CONFIGURATION
+        deadline = limits.deadline if deadline_arg is FROM_CONFIGURATION else seconds(deadline_arg, "deadline")
         if deadline is INVALID:
             deadline = seconds(limits.deadline_setting, "deadline")
         retries = options.get("_retries") if options else None

@@ -11,7 +11,7 @@ from typing import Any, Callable, Generator, Optional
 import urllib3
 
 from sparkfly_client._client_base import ClientBase
-from sparkfly_client._request import Call, RequestOptions
+from sparkfly_client._request import Call, RequestOptions, Variant
 from sparkfly_client._steps import Authenticate, Clock, Discard, Send, Step, Wait
 from sparkfly_client.configuration import Configuration
 from sparkfly_client.rest import RESTClientObject, discard
@@ -77,9 +77,9 @@ class ApiClient(ClientBase):
 
     # --- the driver -------------------------------------------------------------------------------
 
-    def run_call(self, call: Call[Any], result: str) -> Any:
-        """Run one operation call; ``result`` picks the model, the ApiResponse or the unread response."""
-        return self._drive(self._plan(call, result), result)
+    def run_call(self, call: Call[Any], variant: Variant) -> Any:
+        """Run one operation call; ``variant`` picks the model, the ApiResponse or the unread response."""
+        return self._drive(self._plan(call, variant.result), variant.result)
 
     def _drive(self, plan: Generator[Step, Any, Any], result: Optional[str] = None) -> Any:
         """Step ``plan`` to its end; what it returns is finished into ``result`` (see ``ClientBase._finish``)."""
@@ -88,7 +88,8 @@ class ApiClient(ClientBase):
             try:
                 step = plan.send(outcome)
             except StopIteration as done:
-                return self._finish(done.value, result)
+                finished = done.value
+                break
             if type(step) is Send:
                 outcome = self.rest_client.send(step)
                 continue
@@ -99,6 +100,8 @@ class ApiClient(ClientBase):
                 discard(step.raw)
             else:
                 outcome = self._authenticate(step)  # type: ignore[arg-type]
+        # Outside the except clause: an error the result raises carries no StopIteration as its context.
+        return self._finish(finished, result)
 
     def _authenticate(self, step: Authenticate) -> str:
         if self._lock_pid != os.getpid():  # forked while another thread may have held it: the child's own lock

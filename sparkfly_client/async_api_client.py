@@ -11,7 +11,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Coroutine, Generator, Optional
 
 from sparkfly_client._client_base import ClientBase
-from sparkfly_client._request import Call
+from sparkfly_client._request import Call, Variant
 from sparkfly_client._steps import Authenticate, Clock, Discard, Send, Step, Wait
 from sparkfly_client.configuration import Configuration
 
@@ -70,10 +70,10 @@ class AsyncApiClient(ClientBase):
         """Close the session (and its connections) unless it was given by the caller."""
         await self._transport.close()
 
-    def run_call(self, call: Call[Any], result: str) -> Coroutine[Any, Any, Any]:
+    def run_call(self, call: Call[Any], variant: Variant) -> Coroutine[Any, Any, Any]:
         """Check the arguments and build the request (raising before anything is sent), then hand back the
-        coroutine that runs the call; ``result`` picks the model, the ApiResponse or the unread response."""
-        return self._drive(self._plan(call, result), result)
+        coroutine that runs the call; ``variant`` picks the model, the ApiResponse or the unread response."""
+        return self._drive(self._plan(call, variant.result), variant.result)
 
     async def _drive(self, plan: Generator[Step, Any, Any], result: Optional[str] = None) -> Any:
         """Step ``plan`` to its end; what it returns is finished into ``result`` (see ``ClientBase._finish``)."""
@@ -82,7 +82,8 @@ class AsyncApiClient(ClientBase):
             try:
                 step = plan.send(outcome)
             except StopIteration as done:
-                return self._finish(done.value, result)
+                finished = done.value
+                break
             if type(step) is Send:
                 outcome = await self._transport.send(step)
                 continue
@@ -93,6 +94,8 @@ class AsyncApiClient(ClientBase):
                 await self._discard(step.raw)
             else:
                 outcome = await self._authenticate(step)  # type: ignore[arg-type]
+        # Outside the except clause: an error the result raises carries no StopIteration as its context.
+        return self._finish(finished, result)
 
     async def _authenticate(self, step: Authenticate) -> str:
         if self._renewal_lock is None:

@@ -3,7 +3,6 @@ and the same parameters, return type, authorization, headers and answers as the 
 
 from __future__ import annotations
 
-import inspect
 import os
 import re
 import subprocess
@@ -15,7 +14,7 @@ import pytest
 from scripted_server import Reply, ScriptedServer
 
 import sparkfly_client
-from sparkfly_client._operations import Operation
+from sparkfly_client._operations import declared_operations
 from sparkfly_client.sandbox.examples import find_examples
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,11 +31,7 @@ COMPOSITES = ("find_active_credential", "iter_credentials")
 
 
 def operations(api_class: type) -> List[str]:
-    return sorted(
-        name
-        for name in dir(api_class)
-        if isinstance(inspect.getattr_static(api_class, name), Operation) or name in COMPOSITES
-    )
+    return sorted([*declared_operations(api_class), *(name for name in COMPOSITES if hasattr(api_class, name))])
 
 
 def sections(page: str) -> List[str]:
