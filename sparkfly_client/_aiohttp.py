@@ -19,6 +19,7 @@ from sparkfly_client.exceptions import (
     ApiConnectionError,
     ApiTimeoutError,
     ApiTransportError,
+    redacted_chain,
     tls_setup_error,
 )
 from sparkfly_client.rest import DRAIN_LIMIT, connection_settings, proxy_headers
@@ -382,7 +383,13 @@ def _ssl_setting(config: Any) -> Union[bool, ssl.SSLContext]:
 
 def _transport_error(exc: BaseException, started: float, *, reading: bool) -> ApiTransportError:
     cause = exc.cause if isinstance(exc, _NotReplayed) else exc
-    elapsed = time.monotonic() - started
+    error = _error_for(cause, time.monotonic() - started, reading)
+    # aiohttp's own error is what happened; a proxy's URL in its text may carry a password.
+    error.__cause__ = redacted_chain(cause, without_userinfo_in_text)
+    return error
+
+
+def _error_for(cause: BaseException, elapsed: float, reading: bool) -> ApiTransportError:
     # A proxy's URL may carry its password: no message shows a user:password@.
     detail = without_userinfo_in_text(f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__)
     if isinstance(cause, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError)):

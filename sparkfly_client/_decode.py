@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional, Type
+from typing import TYPE_CHECKING, Any, List, Optional, Type
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticCustomError
 
 from sparkfly_client._endpoint import summarise_validation_error
 from sparkfly_client._retry import server_requested_delay
-from sparkfly_client.exceptions import ApiException, Redactor, ResponseDecodeError
+from sparkfly_client.exceptions import ApiException, Redactor, ResponseDecodeError, redacted_chain
 
 if TYPE_CHECKING:
     from sparkfly_client._steps import PreparedRequest, Response
@@ -26,17 +27,50 @@ def decode(response: Response, attempts: int, max_retry_wait: float) -> Any:
         if returns is None or status == 204:
             return None
         try:
-            data = returns.model_validate_json(raw)
+            return returns.model_validate_json(raw)
         except (ValidationError, ValueError) as exc:
-            problem = summarise_validation_error(exc) if isinstance(exc, ValidationError) else str(exc)
-            why = f"The body is not a valid {returns.__name__}: {problem}"
-            raise error_for(request, response, attempts, note=why, error_class=ResponseDecodeError) from None
-        return data
+            failure = exc
+        # Raised outside the except clause, with pydantic's error as its cause: it says where the body went
+        # wrong, once the secrets the server may have echoed into the input it repeats are hidden.
+        problem = summarise_validation_error(failure) if isinstance(failure, ValidationError) else str(failure)
+        why = f"The body is not a valid {returns.__name__}: {problem}"
+        error = error_for(request, response, attempts, note=why, error_class=ResponseDecodeError)
+        raise error from _redacted(failure, Redactor(request.secrets(response.token)))
     requested = server_requested_delay(status, response.headers)
     note: Optional[str] = None
     if requested is not None and requested > max_retry_wait:
         note = f"The server asked to retry after {requested:.0f}s; max_retry_wait is {max_retry_wait:.0f}s."
     raise error_for(request, response, attempts, note=note)
+
+
+def _redacted(failure: ValueError, redact: Redactor) -> ValueError:
+    """A decoding failure whose text hides what ``redact`` hides: a ``ValidationError`` is made again from its
+    errors, each with its type, location, message and input, the input and message redacted (pydantic's text
+    repeats the input); another error is redacted in place."""
+    if not isinstance(failure, ValidationError):
+        return redacted_chain(failure, redact)
+    details: List[Any] = [
+        {
+            # The message as its own template: braces in it are no placeholders.
+            "type": PydanticCustomError(detail["type"], redact(detail["msg"]).replace("{", "(").replace("}", ")")),
+            "loc": detail["loc"],
+            "input": _redact_value(detail["input"], redact),
+        }
+        for detail in failure.errors(include_url=False)
+    ]
+    return ValidationError.from_exception_data(failure.title, details, input_type="json")
+
+
+def _redact_value(value: Any, redact: Redactor) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, bytes):
+        return redact(value.decode("utf-8", "replace"))
+    if isinstance(value, dict):
+        return {_redact_value(key, redact): _redact_value(item, redact) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_redact_value(item, redact) for item in value]
+    return value
 
 
 def error_for(

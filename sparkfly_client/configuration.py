@@ -251,10 +251,11 @@ _USERINFO_IN_TEXT = re.compile(r"://[^/\s'\"]*@")
 _HOST_URL = re.compile(r"https?://(?:[^\s/?#@\[\]:]+|\[[0-9a-fA-F:.]+\])(?::(\d{1,5}))?(/[^\s?#]*)?\Z", re.I)
 
 
-def checked_host(url: Any) -> str:
-    """``url`` if it can be the base URL of every call, else :class:`ApiValueError` saying why."""
+def checked_host(url: Any, what: str = "host", example: str = "https://api.sparkfly.com") -> str:
+    """``url`` if it can be the base URL of every call (or, with ``what="proxy"``, the proxy's), else
+    :class:`ApiValueError` saying why, without the ``user:password@`` it may hold."""
     if not isinstance(url, str):
-        raise ApiValueError(f"host must be a str URL such as 'https://api.sparkfly.com', not {type(url).__name__}")
+        raise ApiValueError(f"{what} must be a str URL such as {example!r}, not {type(url).__name__}")
     shown = without_userinfo(url)
     candidate = url
     scheme, sep, rest = url.partition("://")
@@ -264,12 +265,12 @@ def checked_host(url: Any) -> str:
     match = _HOST_URL.match(candidate)
     if not match:
         raise ApiValueError(
-            "host must be an http:// or https:// URL such as 'https://api.sparkfly.com' (a host, an optional "
+            f"{what} must be an http:// or https:// URL such as {example!r} (a host, an optional "
             f"port and base path; no query, fragment or white space), got {shown!r}"
         )
     port = match.group(1)
     if port is not None and not 0 < int(port) < 65536:
-        raise ApiValueError(f"host has a port outside 1-65535: {shown!r}")
+        raise ApiValueError(f"{what} has a port outside 1-65535: {shown!r}")
     return url
 
 

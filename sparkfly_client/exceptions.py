@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Type, Union
+from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Set, Tuple, Type, TypeVar, Union
 from urllib.parse import quote, quote_plus
 
 __all__ = [
@@ -199,6 +199,45 @@ def _spellings(secret: str) -> Tuple[str, ...]:
     )
 
 
+E = TypeVar("E", bound=BaseException)
+
+
+def redacted_chain(error: E, redact: Callable[[str], str]) -> E:
+    """``error`` (a library's exception that becomes the ``__cause__`` of ours) with ``redact`` applied, in place,
+    to the text of it and of every exception it holds or chains to: its arguments, its string attributes and those
+    of ``OSError``. Its type and its traceback stay: it is what happened, without what it must not show."""
+    seen: Set[int] = set()
+
+    def clean(value: Any) -> Any:
+        """``value`` redacted where it is text; an exception is visited. Anything else is left as it is."""
+        if isinstance(value, str):
+            return redact(value)
+        if isinstance(value, BaseException):
+            visit(value)
+        return value
+
+    def visit(exc: BaseException) -> None:
+        if id(exc) in seen:
+            return
+        seen.add(id(exc))
+        exc.args = tuple(clean(arg) for arg in exc.args)
+        for name, value in list(getattr(exc, "__dict__", {}).items()):
+            cleaned = clean(value)
+            if cleaned != value:
+                setattr(exc, name, cleaned)
+        if isinstance(exc, OSError):  # its text comes from these, not from args
+            for name in ("strerror", "filename", "filename2"):
+                value = getattr(exc, name, None)
+                if isinstance(value, str):
+                    setattr(exc, name, redact(value))
+        for linked in (exc.__cause__, exc.__context__):
+            if linked is not None:
+                visit(linked)
+
+    visit(error)
+    return error
+
+
 class BadRequestException(ApiException):
     """400."""
 
@@ -295,7 +334,9 @@ def tls_setup_error(configuration: Any, cause: BaseException) -> ApiConnectionEr
         if path and not os.path.isfile(path)
     ]
     what = f"cannot read {', '.join(unreadable)}" if unreadable else f"{type(cause).__name__}: {cause}"
-    return ApiConnectionError(f"TLS setup failed ({what})", request_sent=False, retryable=False)
+    error = ApiConnectionError(f"TLS setup failed ({what})", request_sent=False, retryable=False)
+    error.__cause__ = cause
+    return error
 
 
 class ApiTimeoutError(ApiTransportError):

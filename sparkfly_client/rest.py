@@ -25,12 +25,13 @@ from urllib3.exceptions import (
 )
 
 from sparkfly_client._steps import Response, Send
-from sparkfly_client.configuration import without_userinfo_in_text
+from sparkfly_client.configuration import checked_host, without_userinfo_in_text
 from sparkfly_client.exceptions import (
     ApiConnectionError,
     ApiException,
     ApiTimeoutError,
     ApiTransportError,
+    redacted_chain,
     tls_setup_error,
 )
 
@@ -202,7 +203,9 @@ def connection_settings(configuration: Any) -> Tuple[Any, ...]:
 
 
 def proxy_headers(proxy: str, configured: Optional[Mapping[str, str]]) -> Dict[str, str]:
-    """``proxy_headers``, plus Basic ``Proxy-Authorization`` from ``http://user:password@proxy`` unless given."""
+    """``proxy_headers``, plus Basic ``Proxy-Authorization`` from ``http://user:password@proxy`` unless given.
+    A proxy that is not an http(s) URL is refused before anything is sent."""
+    checked_host(proxy, "proxy", "http://proxy.example.com:3128")
     headers = dict(configured or {})
     userinfo = urllib3.util.parse_url(proxy).auth
     if userinfo and not any(name.lower() == "proxy-authorization" for name in headers):
@@ -229,13 +232,16 @@ def _transport_error(
         what = "proxy failure"
     else:
         what = "connection failed"
-    return error_class(
+    error = error_class(
         f"{what} ({cause})",
         elapsed=time.monotonic() - started,
         request_sent=request_sent,
         retryable=retryable,
         proxy_status=_tunnel_status(cause) if isinstance(exc, ProxyError) else None,
     )
+    # urllib3's own error is what happened; a proxy's URL in its text may carry a password.
+    error.__cause__ = redacted_chain(exc, without_userinfo_in_text)
+    return error
 
 
 def _tunnel_status(cause: str) -> Optional[int]:
