@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Generator, Optional, Tupl
 from sparkfly_client._decode import error_for
 from sparkfly_client._endpoint import Endpoint
 from sparkfly_client._schemes import SPARKFLY_TOKEN
-from sparkfly_client._steps import Authenticate, Response, Step
+from sparkfly_client._steps import Authenticate, Outcome, Response, Step
 from sparkfly_client.exceptions import OpenApiException
 from sparkfly_client.models.bad_request_object import BadRequestObject
 
@@ -43,7 +43,7 @@ class AuthFlow:
         self,
         configuration: Configuration,
         build_fetch: Callable[[Endpoint[None], Dict[str, str]], Any],
-        plan: Callable[[Any, Optional[float]], Generator[Step, Any, Tuple[Response, int]]],
+        plan: Callable[[Any, Optional[float]], Generator[Step, Any, Outcome]],
         clock: Callable[[], float],
     ) -> None:
         self.configuration = configuration
@@ -91,11 +91,11 @@ class AuthFlow:
         deadline), recording its outcome for the callers waiting on it."""
         account = self._account()
         try:
-            response, attempts = yield from self._plan(self._fetch_request(), step.deadline_at)
-            if response.status in _WRONG_METHOD and self._endpoint is AUTHENTICATE_GET:
+            outcome = yield from self._plan(self._fetch_request(), step.deadline_at)
+            if outcome.response.status in _WRONG_METHOD and self._endpoint is AUTHENTICATE_GET:
                 self._endpoint = AUTHENTICATE_POST
-                response, attempts = yield from self._plan(self._fetch_request(), step.deadline_at)
-            token = self._accept(response, attempts)
+                outcome = yield from self._plan(self._fetch_request(), step.deadline_at)
+            token = self._accept(outcome.response, outcome.attempts)
         except OpenApiException as exc:
             self._failure = exc
             # Cut short by the caller's own deadline (within a timer's slack of it): not the server's answer.

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Generator, Optional, Tuple, cast
+from typing import Any, Dict, Generator, Optional, cast
 
 from sparkfly_client._auth import AuthFlow
 from sparkfly_client._decode import decode
 from sparkfly_client._endpoint import Endpoint
 from sparkfly_client._plan import plan_call
 from sparkfly_client._request import DATA, UNREAD, Call, RequestBuilder, check_header
-from sparkfly_client._steps import Clock, PreparedRequest, Response, Step
+from sparkfly_client._settle import Settling
+from sparkfly_client._steps import NOT_DECODED, Clock, Outcome, PreparedRequest, Step
 from sparkfly_client.api_response import ApiResponse
 from sparkfly_client.configuration import Configuration
 
@@ -36,6 +37,7 @@ class ClientBase:
         self._clock = Clock() if clock is None else clock
         self._auth = AuthFlow(self.configuration, self._auth_request, self._auth_plan, self._clock.monotonic)
         self._builder = RequestBuilder(self.configuration)
+        self._settling = Settling(self._settling_read, self._settling_resend, self._clock)
         if header_name is not None:
             self.set_default_header(header_name, cast(str, header_value))
         self.cookie = cookie
@@ -69,18 +71,34 @@ class ClientBase:
 
     # --- the plan of a call -------------------------------------------------------------------
 
-    def _plan(self, call: Call[Any], result: str) -> Generator[Step, Any, Tuple[Response, int]]:
+    def _plan(self, call: Call[Any], result: str) -> Generator[Step, Any, Outcome]:
         """Build the request (raising before anything is sent) and plan the call; :meth:`_finish` turns what the
         plan returns into what ``result`` asks for."""
         request = self._builder.build(call)
+        preload = result != UNREAD
+        # An unread response is handed over as it is: only a call that reads its answer settles a lost one.
+        settling = self._settling if request.settle and preload else None
+        return self._plan_request(request, preload=preload, settling=settling)
+
+    def _plan_request(
+        self,
+        request: PreparedRequest,
+        *,
+        preload: bool = True,
+        auth: bool = True,
+        deadline_at: Optional[float] = None,
+        settling: Optional[Settling] = None,
+    ) -> Generator[Step, Any, Outcome]:
         config = self.configuration
         return plan_call(
             request,
-            preload=result != UNREAD,
+            preload=preload,
             max_body=config.max_response_bytes,
             max_retry_wait=config.max_retry_wait,
-            auth=self._auth,
+            auth=self._auth if auth else None,
             clock=self._clock,
+            deadline_at=deadline_at,
+            settling=settling,
         )
 
     def _finish(self, outcome: Any, result: Optional[str]) -> Any:
@@ -88,25 +106,40 @@ class ClientBase:
         Without ``result`` (a plan that is not an operation call, such as a token renewal), ``outcome`` as it is."""
         if result is None:
             return outcome
-        response, attempts = outcome
+        response = outcome.response
         if result == UNREAD:
             return response.raw
-        data = decode(response, attempts, self.configuration.max_retry_wait)
-        return data if result == DATA else ApiResponse(response.status, response.headers, data, response.body)
+        data = outcome.data
+        if data is NOT_DECODED:
+            data = decode(response, outcome.attempts, self.configuration.max_retry_wait)
+        if result == DATA:
+            return data
+        return ApiResponse(response.status, response.headers, data, response.body, outcome.settled)
+
+    # --- what the plan asks of the client ------------------------------------------------------
 
     def _auth_request(self, endpoint: Endpoint[None], headers: Dict[str, str]) -> PreparedRequest:
         return self._builder.build(Call(endpoint, {}, {"_headers": headers}))
 
-    def _auth_plan(
-        self, request: PreparedRequest, deadline_at: Optional[float]
-    ) -> Generator[Step, Any, Tuple[Response, int]]:
-        config = self.configuration
-        return plan_call(
-            request,
-            preload=True,
-            max_body=config.max_response_bytes,
-            max_retry_wait=config.max_retry_wait,
-            auth=None,
-            clock=self._clock,
-            deadline_at=deadline_at,
+    def _auth_plan(self, request: PreparedRequest, deadline_at: Optional[float]) -> Generator[Step, Any, Outcome]:
+        return self._plan_request(request, auth=False, deadline_at=deadline_at)
+
+    def _settling_read(
+        self, settled: PreparedRequest, endpoint: Endpoint[Any], args: Dict[str, Any], deadline_at: Optional[float]
+    ) -> Generator[Step, Any, Outcome]:
+        """A GET that settles ``settled``'s lost answer: with that call's credentials, host, timeouts and retries,
+        within what is left of its deadline; its answer decoded (or its typed error raised)."""
+        options = {name: value for name, value in settled.options.items() if name in _SETTLING_READ_OPTIONS}
+        outcome = yield from self._plan_request(
+            self._builder.build(Call(endpoint, args, options)), deadline_at=deadline_at
         )
+        outcome.data = decode(outcome.response, outcome.attempts, self.configuration.max_retry_wait)
+        return outcome
+
+    def _settling_resend(self, request: PreparedRequest, deadline_at: Optional[float]) -> Generator[Step, Any, Outcome]:
+        return self._plan_request(request, deadline_at=deadline_at)
+
+
+#: The options of a call that its settling reads share: not its deadline (they share what is left of it), nor its
+#: body's content type, nor settling itself.
+_SETTLING_READ_OPTIONS = frozenset({"_request_timeout", "_headers", "_request_auth", "_host_index", "_retries"})

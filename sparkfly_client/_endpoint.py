@@ -182,12 +182,13 @@ class Endpoint(Generic[T]):
     is what the body of an error response is decoded into for the exception's ``.data``.
     ``auth`` lists the schemes the operation accepts, any one of which is enough, in order of preference.
     ``accept`` is the media types it responds with, sent as ``Accept``; ``idempotent`` says whether
-    sending the request twice has the effect of sending it once, which decides what may be retried.
+    sending the request twice has the effect of sending it once, which decides what may be retried;
+    ``settle`` how a lost answer to it is settled, when settling is on.
     """
 
     __slots__ = (
         "operation_id", "method", "path", "returns", "path_params", "query_params", "body", "error_model",
-        "error_models", "auth", "accept", "idempotent", "_path_head", "_path_rest",
+        "error_models", "auth", "accept", "idempotent", "settle", "_path_head", "_path_rest",
     )  # fmt: skip
 
     def __init__(
@@ -204,6 +205,7 @@ class Endpoint(Generic[T]):
         auth: Tuple[str, ...] = (),
         accept: str = "application/json",
         idempotent: Optional[bool] = None,
+        settle: Any = None,
     ) -> None:
         self.operation_id = operation_id
         self.method = method
@@ -217,6 +219,8 @@ class Endpoint(Generic[T]):
         self.auth = auth
         self.accept = accept
         self.idempotent = idempotent
+        #: how a lost answer is settled: a strategy of ``_settle.py`` (``None``: it is not)
+        self.settle = settle
         # The template cut at its parameters: "/v1.0/credentials/" then (credential_id, "/redeem"), ...
         head, *rest = path.split("{")
         by_name = {param.name: param for param in path_params}

@@ -10,12 +10,14 @@ deadline over every attempt and wait, and what is logged.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Dict, Generator, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Generator, Mapping, Optional
 
+from sparkfly_client._decode import error_for
 from sparkfly_client._retry import server_requested_delay
 from sparkfly_client._schemes import SECRET_HEADERS, SPARKFLY_TOKEN
-from sparkfly_client._steps import Clock, Discard, PreparedRequest, Response, Send, Step, Wait
-from sparkfly_client.exceptions import ApiTimeoutError, ApiTransportError
+from sparkfly_client._settle import LOST_STATUSES, Attempt, SettleStrategy, Settling
+from sparkfly_client._steps import Clock, Discard, Outcome, PreparedRequest, Response, Send, Step, Wait
+from sparkfly_client.exceptions import ApiConnectionError, ApiTimeoutError, ApiTransportError
 
 if TYPE_CHECKING:
     from sparkfly_client._auth import AuthFlow
@@ -34,15 +36,18 @@ def plan_call(
     auth: Optional[AuthFlow],
     clock: Clock,
     deadline_at: Optional[float] = None,
-) -> Generator[Step, Any, Tuple[Response, int]]:
+    settling: Optional[Settling] = None,
+) -> Generator[Step, Any, Outcome]:
     """The plan of one call; see the module's description. ``deadline_at`` (monotonic seconds) is given
-    when this plan runs inside another call (the ``/auth`` fetch) and shares that call's deadline."""
+    when this plan runs inside another call (the ``/auth`` fetch, a settling read) and shares that call's
+    deadline. With ``settling``, a lost answer to an operation that settles is settled (``_settle.py``)."""
     policy = request.policy
     started = clock.monotonic()
     if deadline_at is None and request.deadline is not None:
         deadline_at = started + request.deadline
+    strategy: Optional[SettleStrategy] = request.endpoint.settle if settling is not None else None
     attempts = retries = 0
-    maybe_sent = token_replayed = False
+    maybe_sent = token_replayed = maybe_processed = False
     token: Optional[str] = None
     while True:
         headers: Mapping[str, str] = request.headers
@@ -64,6 +69,7 @@ def plan_call(
 
         if isinstance(outcome, ApiTransportError):
             maybe_sent = maybe_sent or outcome.request_sent
+            maybe_processed = maybe_processed or (outcome.request_sent and _lost_answer(outcome))
             refusal = _refusal(
                 request,
                 retries,
@@ -81,11 +87,16 @@ def plan_call(
             logger.debug("not retrying %s %s after %s: %s", request.method, request.shown_url, outcome.message, refusal)
             _describe_whole_call(outcome, request, attempts, maybe_sent, clock.monotonic() - started)
             if outcome.request_sent and not request.endpoint.retry_safe:
+                if strategy is not None and strategy.settles_lost and _lost_answer(outcome):
+                    return (
+                        yield from strategy.settle(Attempt(settling, request, outcome, attempts, deadline_at, started))
+                    )
                 outcome.message += f"; not retried: {refusal}"  # the caller must find out whether it took effect
             raise outcome
 
         response: Response = outcome
         maybe_sent = True  # it reached the server (a 5xx from a gateway may have been acted on upstream)
+        processed_before, maybe_processed = maybe_processed, maybe_processed or response.status in LOST_STATUSES
         response.request = request
         response.token = token
         if logger.isEnabledFor(logging.INFO):
@@ -114,7 +125,23 @@ def plan_call(
                 yield Wait(wait)  # type: ignore[arg-type]
                 continue
             logger.debug("not retrying %s %s after status %d: %s", request.method, request.shown_url, status, refusal)
-        return response, attempts
+        if strategy is not None:
+            if status in LOST_STATUSES and strategy.settles_lost and not request.endpoint.retry_safe:
+                lost_error = error_for(request, response, attempts)  # the gateway's answer, as the cause
+                return (
+                    yield from strategy.settle(Attempt(settling, request, lost_error, attempts, deadline_at, started))
+                )
+            if status == 404 and processed_before:
+                found = strategy.not_found(request, response, attempts)
+                if found is not None:
+                    return found
+        return Outcome(response, attempts)
+
+
+def _lost_answer(error: ApiTransportError) -> bool:
+    """Whether a failure after sending left the outcome open: a timeout or a lost connection (not, say, a body
+    over the size limit, whose answer did arrive)."""
+    return type(error) in (ApiTimeoutError, ApiConnectionError)
 
 
 def _refusal(

@@ -56,6 +56,9 @@ class RequestOptions(TypedDict, total=False):
     _host_index: Optional[int]
     #: retry count or :class:`RetryPolicy` for this call; ``0`` means no retry.
     _retries: Union[int, RetryPolicy, None]
+    #: settle a lost answer to a create, redeem or delete (``True``/``False``); overrides
+    #: ``Configuration.settle_outcomes``.
+    _settle: Optional[bool]
 
 
 OPTION_NAMES = frozenset(RequestOptions.__annotations__)
@@ -193,7 +196,17 @@ class RequestBuilder:
         policy = limits.policy if retries is None else RetryPolicy.from_value(retries)
         if policy is None:
             policy = RetryPolicy.from_value(limits.retries)
-        return PreparedRequest(endpoint, url, headers, body, timeouts, deadline, policy, token_auth)
+        settle = False
+        if endpoint.settle is not None:
+            settle_arg = options.get("_settle") if options else None
+            if settle_arg is None:
+                settle_arg = config.settle_outcomes
+            if not isinstance(settle_arg, bool):
+                raise ApiTypeError(f"_settle must be True or False, not {settle_arg!r}")
+            settle = settle_arg
+        return PreparedRequest(
+            endpoint, url, headers, body, timeouts, deadline, policy, token_auth, settle, args, options
+        )
 
     def _current(self) -> Shared:
         """What calls share under the settings as they are now: derived again when any of them has changed."""

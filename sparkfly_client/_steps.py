@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from sparkfly_client._endpoint import Endpoint
     from sparkfly_client._retry import RetryPolicy
 
-__all__ = ["Clock", "PreparedRequest", "Send", "Wait", "Discard", "Authenticate", "Response", "Step"]
+__all__ = ["Clock", "PreparedRequest", "Send", "Wait", "Discard", "Authenticate", "Response", "Step", "Outcome"]
 
 
 class Clock:
@@ -61,6 +61,9 @@ class PreparedRequest:
         "deadline",
         "policy",
         "token_auth",
+        "settle",
+        "args",
+        "options",
         "_shown_url",
     )
 
@@ -74,6 +77,9 @@ class PreparedRequest:
         deadline: Optional[float],
         policy: RetryPolicy,
         token_auth: bool,
+        settle: bool = False,
+        args: Optional[Mapping[str, Any]] = None,
+        options: Optional[Mapping[str, Any]] = None,
     ) -> None:
         self.endpoint = endpoint
         self.method = endpoint.method
@@ -86,6 +92,11 @@ class PreparedRequest:
         self.policy = policy
         #: whether the renewable ``X-Auth-Token`` is added at send time.
         self.token_auth = token_auth
+        #: whether a lost answer is settled (``Configuration.settle_outcomes``, or ``_settle`` for the call).
+        self.settle = settle
+        #: the call's arguments by name and its per-call options, as given
+        self.args: Mapping[str, Any] = args or {}
+        self.options: Mapping[str, Any] = options or {}
         self._shown_url: Optional[str] = None
 
     @property
@@ -224,3 +235,23 @@ class Response:
             lowered = name.lower()
             value = next((v for k, v in self.headers.items() if k.lower() == lowered), None)
         return value
+
+
+#: ``Outcome.data`` of an answer still to be decoded.
+NOT_DECODED: Any = object()
+
+
+class Outcome:
+    """What a plan ends with: the final response and the attempts it took. When a lost answer was settled, how
+    (``settled``: ``"found"`` when a read showed the operation had happened, ``"resent"`` when it showed it had not
+    and the resent request succeeded) and, when a read found it, the answer already decoded (``data``)."""
+
+    __slots__ = ("response", "attempts", "settled", "data")
+
+    def __init__(
+        self, response: Response, attempts: int, settled: Optional[str] = None, data: Any = NOT_DECODED
+    ) -> None:
+        self.response = response
+        self.attempts = attempts
+        self.settled = settled
+        self.data = data

@@ -50,6 +50,9 @@ class Configuration:
     :param max_response_bytes: the largest response body the client reads (default 32 MiB); a larger
         one raises ``ResponseTooLargeError``.
     :param auth_scope: optional ``X-Auth-Scope`` sent with the ``/auth`` request.
+    :param settle_outcomes: when the answer to a create, a redeem or a delete is lost after the request was
+        sent, find out from the server whether it took effect (see "Point-of-sale certainty" in
+        docs/CredentialsApi.md) instead of raising at once; default ``False``. ``_settle=...`` per call wins.
 
     Every setting takes effect from the next call, the TLS, proxy and pool settings included.
     """
@@ -72,6 +75,7 @@ class Configuration:
         retries: RetriesValue = 2,
         max_retry_wait: float = 60.0,
         max_response_bytes: int = 32 * 1024 * 1024,
+        settle_outcomes: bool = False,
         ssl_ca_cert: Optional[str] = None,
         verify_ssl: bool = True,
         cert_file: Optional[str] = None,
@@ -100,6 +104,7 @@ class Configuration:
         self.retries = retries
         self.max_retry_wait = max_retry_wait
         self.max_response_bytes = max_response_bytes
+        self.settle_outcomes = settle_outcomes
         self.ssl_ca_cert = ssl_ca_cert
         self.verify_ssl = verify_ssl
         self.cert_file = cert_file

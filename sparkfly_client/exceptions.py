@@ -32,6 +32,7 @@ __all__ = [
     "ApiTimeoutError",
     "ApiConnectionError",
     "ResponseTooLargeError",
+    "OutcomeUnknownError",
 ]
 
 PathType = Sequence[Union[str, int]]
@@ -349,6 +350,31 @@ class ApiConnectionError(ApiTransportError):
 
 class ResponseTooLargeError(ApiTransportError):
     """The response's body is larger than ``Configuration.max_response_bytes``; it was not read."""
+
+
+class OutcomeUnknownError(ApiTransportError):
+    """The answer to a create or a redeem was lost after the request was sent, and settling it (on with
+    ``Configuration(settle_outcomes=True)`` or ``_settle=True``) could not tell whether it took effect.
+
+    ``settle_error`` says why: ``"no identifier"`` (a create without one cannot be looked up), ``"reusable
+    credential"`` (every redeem of one adds a redemption, so reading it cannot tell), ``"deadline"`` (the call's
+    deadline passed first), ``"locked"`` (the credential stayed locked for processing), or the failure of the
+    settling read. Its ``__cause__`` is the failure that lost the answer. ``str()`` says what to check.
+    """
+
+    def __init__(self, message: str, *, settle_error: str, advice: str, **details: Any) -> None:
+        super().__init__(message, request_sent=True, **details)
+        #: why the outcome could not be settled.
+        self.settle_error = settle_error
+        #: what the caller should check before doing anything again.
+        self.advice = advice
+
+    def __str__(self) -> str:
+        what = f"{self.method} {self.url}" if self.method and self.url else "the request"
+        return (
+            f"The answer to {what} was lost ({self.message}) and could not be settled ({self.settle_error}): "
+            f"{self.advice}."
+        )
 
 
 # --- Kept for code written against generated clients ---------------------------------------------

@@ -46,10 +46,17 @@ def reply(status: int, headers: Optional[Dict[str, str]] = None) -> Response:
     return Response(status, "", headers or {}, b"{}", None)
 
 
-def finish(plan: Generator[Any, Any, Any], outcome: Any) -> Any:
+def ended(plan: Generator[Any, Any, Any], outcome: Any) -> Any:
+    """Send the last outcome; what the plan returns."""
     with pytest.raises(StopIteration) as done:
         plan.send(outcome)
     return done.value.value
+
+
+def finish(plan: Generator[Any, Any, Any], outcome: Any) -> Tuple[Response, int]:
+    """Send the last outcome; the final response and the attempts the call's plan ends with."""
+    outcome = ended(plan, outcome)
+    return outcome.response, outcome.attempts
 
 
 def test_a_503_is_retried_after_a_jittered_backoff() -> None:
@@ -164,7 +171,6 @@ class TokenSource:
             ),
             lambda: time.now,
         )
-        builder.auth = self.flow
         self.builder = builder
 
     def renew(self, step: Authenticate, answer: Response) -> str:
@@ -172,7 +178,7 @@ class TokenSource:
         renewal = step.renewal()
         send = next(renewal)
         assert isinstance(send, Send) and send.url.endswith("/auth") and send.headers["X-Auth-Key"] == "key"
-        return finish(renewal, answer)  # type: ignore[no-any-return]
+        return ended(renewal, answer)  # type: ignore[no-any-return]
 
 
 def token_reply(token: str) -> Response:

@@ -22,6 +22,7 @@ from sparkfly_client._lookup import PageWalk, choose_active
 from sparkfly_client._operations import ApiBase, AsyncApi, SyncApi, operation
 from sparkfly_client._request import Call, RequestOptions
 from sparkfly_client._schemes import SPARKFLY_TOKEN
+from sparkfly_client._settle import SettleCreate, SettleDelete, SettleRedeem
 from sparkfly_client.models.bad_request_object import BadRequestObject
 from sparkfly_client.models.credential_eligibility_response import CredentialEligibilityResponse
 from sparkfly_client.models.credential_input_request import CredentialInputRequest
@@ -35,9 +36,6 @@ _BODY = BodyParam("credential_input_request", CredentialInputRequest)
 _AUTH = (SPARKFLY_TOKEN,)
 _ERR = BadRequestObject
 
-CREATE_CREDENTIAL = Endpoint(
-    "create_credential", "POST", "/v1.0/credentials", CredentialResponse, body=_BODY, error_model=_ERR, auth=_AUTH
-)
 DELETE_CREDENTIAL = Endpoint(
     "delete_credential",
     "DELETE",
@@ -46,6 +44,7 @@ DELETE_CREDENTIAL = Endpoint(
     path_params=_ID,
     error_model=_ERR,
     auth=_AUTH,
+    settle=SettleDelete(),
 )
 GET_CREDENTIAL = Endpoint(
     "get_credential",
@@ -80,6 +79,17 @@ GET_CREDENTIALS = Endpoint(
     error_model=_ERR,
     auth=_AUTH,
 )
+# A lost answer is settled (when settling is on) by searching for the identifier the create carried.
+CREATE_CREDENTIAL = Endpoint(
+    "create_credential",
+    "POST",
+    "/v1.0/credentials",
+    CredentialResponse,
+    body=_BODY,
+    error_model=_ERR,
+    auth=_AUTH,
+    settle=SettleCreate(search=GET_CREDENTIALS),
+)
 GET_OFFER_ELIGIBILITY_FOR_MEMBER = Endpoint(
     "get_offer_eligibility_for_member",
     "GET",
@@ -89,7 +99,8 @@ GET_OFFER_ELIGIBILITY_FOR_MEMBER = Endpoint(
     error_model=_ERR,
     auth=_AUTH,
 )
-# A reusable credential can be redeemed more than once, so a redeem is never repeated automatically.
+# A reusable credential can be redeemed more than once, so a redeem is never repeated automatically; a lost
+# answer is settled (when settling is on) by reading the credential.
 REDEEM_CREDENTIAL = Endpoint(
     "redeem_credential",
     "PUT",
@@ -99,6 +110,7 @@ REDEEM_CREDENTIAL = Endpoint(
     error_model=_ERR,
     auth=_AUTH,
     idempotent=False,
+    settle=SettleRedeem(read=GET_CREDENTIAL),
 )
 UPDATE_CREDENTIAL = Endpoint(
     "update_credential",
