@@ -66,6 +66,9 @@ class Sandbox:
 
     A request must arrive whole within ``read_timeout`` seconds of when the server starts waiting for it,
     and at most ``max_connections`` connections are served at once (see "Limits" in docs/Sandbox.md).
+
+    ``members=N`` adds members ``1000`` to ``1000 + N - 1`` (external identifiers ``member-1000``, ...) to
+    the demo members 56, 57 and 58; each gets offers 56 and 57 on both channels.
     """
 
     def __init__(
@@ -83,6 +86,7 @@ class Sandbox:
         rate_window: float = 60.0,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        members: int = 0,
     ) -> None:
         check_connection_settings(read_timeout, max_connections)
         self.read_timeout = float(read_timeout)
@@ -91,7 +95,9 @@ class Sandbox:
         self.token_ttl = token_ttl
         self.rate_limit, self.rate_window = rate_limit, rate_window
         self._host = host
-        self.state = SandboxState()
+        self.state = SandboxState(members)
+        #: How many numbered members (from 1000) the sandbox has besides the demo members.
+        self.members = self.state.members.count
         self.faults = FaultQueue()
         self._lock = threading.Lock()
         self._issued: Dict[str, float] = {}
@@ -139,7 +145,7 @@ class Sandbox:
     # --- data, faults, what was seen -----------------------------------------------------------
 
     def reset(self) -> None:
-        """Back to the demo data, with no faults pending and an empty request log."""
+        """Back to the demo data (the numbered members stay), with no faults pending and an empty request log."""
         self.state.reset()
         self.faults.clear()
         with self._lock:
@@ -212,7 +218,8 @@ class Sandbox:
         )
 
     def environ(self) -> Dict[str, str]:
-        """Environment variables the documented examples read, pointing at this sandbox."""
+        """Environment variables the documented examples read, pointing at this sandbox
+        (``SPARKFLY_SANDBOX_MEMBERS``: how many numbered members, from 1000, it has)."""
         return {
             "SPARKFLY_HOST": self.url,
             "API_KEY": self.token,
@@ -222,6 +229,7 @@ class Sandbox:
             "BEARER_TOKEN": self.jwt,
             "AUTH_IDENTITY": self.identity,
             "AUTH_KEY": self.key,
+            "SPARKFLY_SANDBOX_MEMBERS": str(self.members),
         }
 
     def configuration(self, **settings: Any) -> Configuration:
