@@ -162,13 +162,15 @@ class Sandbox:
         times: int = 1,
         method: Optional[str] = None,
         path: Optional[str] = None,
+        lose_answer: bool = False,
     ) -> Fault:
         """Make the next ``times`` requests (matching ``method``/``path`` when given) fail; see :class:`Fault`.
 
         ``sb.inject(429, headers={"Retry-After": "1"}, times=2)``, ``sb.inject(503)``,
-        ``sb.inject(delay=2.0)``, ``sb.inject(drop=True, method="GET")``.
+        ``sb.inject(delay=2.0)``, ``sb.inject(drop=True, method="GET")``,
+        ``sb.inject(lose_answer=True, method="POST")``.
         """
-        return self.faults.add(Fault(status, headers or {}, body, delay, drop, times, method, path))
+        return self.faults.add(Fault(status, headers or {}, body, delay, drop, times, method, path, lose_answer))
 
     def clear_faults(self) -> None:
         self.faults.clear()
@@ -255,11 +257,11 @@ class Sandbox:
     # --- one request ---------------------------------------------------------------------------
 
     def answer(self, request: Request) -> Optional[Reply]:
-        """The reply to a request, or ``None`` when a fault says to drop the connection."""
+        """The reply to a request, or ``None`` when a fault says to close the connection without one."""
         route, params, allowed = self._match(request.method, request.path)
         is_control = request.path.startswith(CONTROL_PREFIX)
         fault = None if is_control else self.faults.take(request.method, request.path)
-        if fault is not None:
+        if fault is not None and not fault.lose_answer:
             if fault.delay:
                 time.sleep(fault.delay)
             if fault.drop:
@@ -280,6 +282,11 @@ class Sandbox:
             reply = Reply(error.status, error.body, dict(error.headers), error.content_type)
         if route is not None and route.family == CUSTOMER:
             reply.headers = {**self._rate_limit_headers(), **reply.headers}
+        if fault is not None and fault.lose_answer:  # handled in full; the answer never leaves
+            if fault.delay:
+                time.sleep(fault.delay)
+            self._record(request, reply, answered=False)
+            return None
         return reply if is_control else self._record(request, reply)
 
     def _match(self, method: str, path: str) -> Tuple[Optional[Route], Dict[str, str], List[str]]:
@@ -339,9 +346,13 @@ class Sandbox:
             "Rate-Limit-Reset": formatdate(reset_at, usegmt=True),
         }
 
-    def _record(self, request: Request, reply: Optional[Reply]) -> Optional[Reply]:
+    def _record(self, request: Request, reply: Optional[Reply], answered: bool = True) -> Optional[Reply]:
+        """Log the request with its answer's status (0 when dropped unhandled); ``answered`` when it goes out."""
+        status = reply.status if reply is not None else 0
         with self._lock:
             self._requests.append(
-                RecordedRequest(request.method, request.path, dict(request.query), reply.status if reply else 0)
+                RecordedRequest(
+                    request.method, request.path, dict(request.query), status, answered and reply is not None
+                )
             )
         return reply
