@@ -10,6 +10,16 @@ from collections import deque
 from typing import TYPE_CHECKING, Any, Deque, Dict, List, Optional, Tuple
 from urllib.parse import unquote
 
+from sparkfly_client.sandbox.exchange import (
+    CONTROL_PREFIX,
+    CUSTOMER,
+    SPARKFLY,
+    RecordedRequest,
+    Reply,
+    Request,
+    default_error,
+    same_secret,
+)
 from sparkfly_client.sandbox.faults import Fault, FaultQueue
 from sparkfly_client.sandbox.handler import handler_class
 from sparkfly_client.sandbox.limits import (
@@ -19,20 +29,7 @@ from sparkfly_client.sandbox.limits import (
     check_connection_settings,
 )
 from sparkfly_client.sandbox.ratelimit import RateLimiter, RateWindow
-from sparkfly_client.sandbox.routes import (
-    CONTROL_PREFIX,
-    CUSTOMER,
-    REQUEST_LOG_SIZE,
-    ROUTES,
-    SPARKFLY,
-    MethodNotAllowed,
-    RecordedRequest,
-    Reply,
-    Request,
-    Route,
-    _default_error,
-    _same,
-)
+from sparkfly_client.sandbox.routes import AUTH_PATH, ROUTES, MethodNotAllowed, Route
 from sparkfly_client.sandbox.state import HttpError, ProblemError, SandboxState, SparkflyError
 
 if TYPE_CHECKING:
@@ -42,7 +39,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Sandbox", "RecordedRequest", "RateWindow", "DEFAULTS"]
 
-AUTH_PATH = "/auth"
+#: How many requests ``sb.requests`` keeps (the latest).
+REQUEST_LOG_SIZE = 10_000
 RATE_LIMITED = (
     "A request cannot be executed because the user has sent too many requests within a certain period of time"
 )
@@ -229,7 +227,7 @@ class Sandbox:
     def accepts_token(self, token: Optional[str]) -> bool:
         if token is None:
             return False
-        if _same(token, self.token):
+        if same_secret(token, self.token):
             return True
         with self._lock:
             expires_at = self._issued.get(token)
@@ -237,8 +235,8 @@ class Sandbox:
 
     def accepts_customer_credentials(self, request: Request) -> bool:
         scheme, _, jwt = (request.header("Authorization") or "").partition(" ")
-        return _same(request.header("REB-APIKEY"), self.secret_key) or (
-            scheme.lower() == "bearer" and _same(jwt.strip(), self.jwt)
+        return same_secret(request.header("REB-APIKEY"), self.secret_key) or (
+            scheme.lower() == "bearer" and same_secret(jwt.strip(), self.jwt)
         )
 
     def environ(self) -> Dict[str, str]:
@@ -287,14 +285,14 @@ class Sandbox:
             if fault.delay:
                 time.sleep(fault.delay)
             if fault.drop:
-                return self._record(request, None)
+                return self.record(request, None)
             if fault.status is not None:
-                return self._record(request, self._fault_reply(fault, request.family))
+                return self.record(request, self._fault_reply(fault, request.family))
         # Every API request counts, whatever it asks for; /auth and the control routes do not.
         admission = None if is_control or request.path == AUTH_PATH else self.rate_limiter.admit()
         try:
             if admission is not None and not admission.allowed:
-                raise _default_error(429, request.family, RATE_LIMITED)
+                raise default_error(429, request.family, RATE_LIMITED)
             if route is None and allowed:
                 raise MethodNotAllowed(allowed, request)
             if route is None:
@@ -309,9 +307,9 @@ class Sandbox:
         if fault is not None and fault.lose_answer:  # handled in full; the answer never leaves
             if fault.delay:
                 time.sleep(fault.delay)
-            self._record(request, reply, answered=False)
+            self.record(request, reply, answered=False)
             return None
-        return reply if is_control else self._record(request, reply)
+        return reply if is_control else self.record(request, reply)
 
     def _match(self, method: str, path: str) -> Tuple[Optional[Route], Dict[str, str], List[str]]:
         """The route and its path parameters, or ``None`` and the methods the path does allow.
@@ -338,11 +336,12 @@ class Sandbox:
         assert fault.status is not None
         if fault.body is not None:
             return Reply(fault.status, fault.body, dict(fault.headers))
-        error = _default_error(fault.status, family)
+        error = default_error(fault.status, family)
         return Reply(fault.status, error.body, dict(fault.headers), error.content_type)
 
-    def _record(self, request: Request, reply: Optional[Reply], answered: bool = True) -> Optional[Reply]:
-        """Log the request with its answer's status (0 when dropped unhandled); ``answered`` when it goes out."""
+    def record(self, request: Request, reply: Optional[Reply], answered: bool = True) -> Optional[Reply]:
+        """Log the request in :attr:`requests` with its answer's status (0 when dropped unhandled); ``answered``
+        when the answer goes out. The HTTP handler logs this way the requests it refuses itself."""
         status = reply.status if reply is not None else 0
         with self._lock:
             self._requests.append(
