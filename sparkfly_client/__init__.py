@@ -84,6 +84,9 @@ if TYPE_CHECKING:
         OpenApiException as OpenApiException,
     )
     from sparkfly_client.exceptions import (
+        OutcomeUnknownError as OutcomeUnknownError,
+    )
+    from sparkfly_client.exceptions import (
         ResponseDecodeError as ResponseDecodeError,
     )
     from sparkfly_client.exceptions import (
