@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Generator, Optional, cast
+import os
+from typing import Any, Dict, Generator, Optional, Tuple, cast
 
 from sparkfly_client._auth import AuthFlow
 from sparkfly_client._decode import decode
 from sparkfly_client._endpoint import Endpoint
 from sparkfly_client._plan import plan_call
+from sparkfly_client._ratelimit import RateLimit
 from sparkfly_client._request import DATA, UNREAD, Call, RequestBuilder, check_header
 from sparkfly_client._settle import Settling
 from sparkfly_client._steps import NOT_DECODED, Clock, Outcome, PreparedRequest, Step
 from sparkfly_client.api_response import ApiResponse
 from sparkfly_client.configuration import Configuration
+from sparkfly_client.exceptions import ApiValueError
 
 __all__ = ["ClientBase"]
 
@@ -38,6 +41,8 @@ class ClientBase:
         self._auth = AuthFlow(self.configuration, self._auth_request, self._auth_plan, self._clock.monotonic)
         self._builder = RequestBuilder(self.configuration)
         self._settling = Settling(self._settling_read, self._settling_resend, self._clock)
+        self._limit: Optional[RateLimit] = None
+        self._limit_key: Tuple[Any, ...] = ()
         if header_name is not None:
             self.set_default_header(header_name, cast(str, header_value))
         self.cookie = cookie
@@ -99,7 +104,22 @@ class ClientBase:
             clock=self._clock,
             deadline_at=deadline_at,
             settling=settling,
+            limit=self._rate_limit(),
         )
+
+    def _rate_limit(self) -> RateLimit:
+        """The client's one view of the rate limit, shared by all its calls: made anew in a child process after
+        ``fork`` (the parent's calls in flight are not the child's) and when the client's own limits change."""
+        config = self.configuration
+        key = (os.getpid(), config.max_concurrency, config.max_requests_per_second)
+        limit = self._limit
+        if limit is None or key != self._limit_key:
+            limit = self._limit = RateLimit(
+                _positive(config.max_concurrency, "max_concurrency", int),
+                _positive(config.max_requests_per_second, "max_requests_per_second", (int, float)),
+            )
+            self._limit_key = key
+        return limit
 
     def _finish(self, outcome: Any, result: Optional[str]) -> Any:
         """The call's result: the decoded model (``DATA``), an :class:`ApiResponse`, or the unread response.
@@ -138,6 +158,12 @@ class ClientBase:
 
     def _settling_resend(self, request: PreparedRequest, deadline_at: Optional[float]) -> Generator[Step, Any, Outcome]:
         return self._plan_request(request, deadline_at=deadline_at)
+
+
+def _positive(value: Any, name: str, kinds: Any) -> Any:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, kinds) or not value > 0):
+        raise ApiValueError(f"{name} must be a positive number or None, not {value!r}")
+    return value
 
 
 #: The options of a call that its settling reads share: not its deadline (they share what is left of it), nor its

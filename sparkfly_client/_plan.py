@@ -16,11 +16,12 @@ from sparkfly_client._decode import error_for
 from sparkfly_client._retry import server_requested_delay
 from sparkfly_client._schemes import SECRET_HEADERS, SPARKFLY_TOKEN
 from sparkfly_client._settle import LOST_STATUSES, Attempt, SettleStrategy, Settling
-from sparkfly_client._steps import Clock, Discard, Outcome, PreparedRequest, Response, Send, Step, Wait
+from sparkfly_client._steps import Admit, Clock, Discard, Observe, Outcome, PreparedRequest, Response, Send, Step, Wait
 from sparkfly_client.exceptions import ApiConnectionError, ApiTimeoutError, ApiTransportError
 
 if TYPE_CHECKING:
     from sparkfly_client._auth import AuthFlow
+    from sparkfly_client._ratelimit import RateLimit, Ticket
 
 __all__ = ["plan_call", "masked"]
 
@@ -37,10 +38,12 @@ def plan_call(
     clock: Clock,
     deadline_at: Optional[float] = None,
     settling: Optional[Settling] = None,
+    limit: Optional[RateLimit] = None,
 ) -> Generator[Step, Any, Outcome]:
     """The plan of one call; see the module's description. ``deadline_at`` (monotonic seconds) is given
     when this plan runs inside another call (the ``/auth`` fetch, a settling read) and shares that call's
-    deadline. With ``settling``, a lost answer to an operation that settles is settled (``_settle.py``)."""
+    deadline. With ``settling``, a lost answer to an operation that settles is settled (``_settle.py``); with
+    ``limit``, every attempt goes only when the client's rate limit admits it (``_ratelimit.py``)."""
     policy = request.policy
     started = clock.monotonic()
     if deadline_at is None and request.deadline is not None:
@@ -58,6 +61,9 @@ def plan_call(
             if token is None:
                 token = yield auth.need(None, deadline_at)
             headers = {**request.headers, SPARKFLY_TOKEN: token}
+        ticket: Optional[Ticket] = None
+        if limit is not None and limit.gating:
+            ticket = yield Admit(limit, request, deadline_at)
         sent_at = clock.monotonic()
         remaining: Optional[float] = None
         if deadline_at is not None:
@@ -66,6 +72,10 @@ def plan_call(
                 raise _deadline_passed(request, attempts, maybe_sent, sent_at - started, deadline_at - started)
         attempts += 1
         outcome = yield Send(request, headers, request.timeouts.within(remaining), preload, max_body)
+        if limit is not None:
+            observed = _observation(limit, ticket, outcome)
+            if observed is not None:
+                yield observed
 
         if isinstance(outcome, ApiTransportError):
             maybe_sent = maybe_sent or outcome.request_sent
@@ -112,7 +122,8 @@ def plan_call(
             continue
         if status in policy.statuses:
             requested = server_requested_delay(status, response.headers, clock.wall())
-            refusal = _refusal(request, retries)
+            # A 429 says the server did not act on the request: it may go again, whatever its method.
+            refusal = _refusal(request, retries, sent=status != 429)
             if refusal is None and requested is not None and requested > max_retry_wait:
                 refusal = f"the server asked to wait {requested:.0f}s, more than max_retry_wait"
             wait = None if refusal else (policy.backoff(retries + 1, clock.random) if requested is None else requested)
@@ -136,6 +147,17 @@ def plan_call(
                 if found is not None:
                     return found
         return Outcome(response, attempts)
+
+
+def _observation(limit: RateLimit, ticket: Optional[Ticket], outcome: Any) -> Optional[Observe]:
+    """What the rate limit is told of an attempt: whatever came back for an admitted one; for another, an answer
+    that speaks of the limit (a 429, or the rate-limit headers of a server that starts announcing one)."""
+    if isinstance(outcome, ApiTransportError):
+        return None if ticket is None else Observe(limit, ticket, None, None, None)
+    status, headers = outcome.status, outcome.headers
+    if ticket is None and status != 429 and outcome.header("Rate-Limit-Remaining") is None:
+        return None
+    return Observe(limit, ticket, status, headers, server_requested_delay(None, headers) if status == 429 else None)
 
 
 def _lost_answer(error: ApiTransportError) -> bool:

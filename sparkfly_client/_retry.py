@@ -11,7 +11,7 @@ from typing import Callable, FrozenSet, Mapping, Optional, Union
 
 from sparkfly_client.exceptions import ApiValueError
 
-__all__ = ["RetryPolicy", "server_requested_delay", "IDEMPOTENT_METHODS"]
+__all__ = ["RetryPolicy", "server_requested_delay", "parse_http_date", "IDEMPOTENT_METHODS"]
 
 #: Methods whose repetition has the same effect as one call; only these are retried after a
 #: failure that may have reached the server.
@@ -59,19 +59,29 @@ def server_requested_delay(
     """Seconds to wait as the server asked: ``Retry-After`` (seconds or HTTP date), else, on a 429,
     ``Rate-Limit-Reset`` (an RFC 822 date, or seconds). ``None`` when neither is usable.
 
-    ``Rate-Limit-Reset`` comes on every response of a rate-limited service; only a 429 makes it a wait."""
+    ``Rate-Limit-Reset`` comes on every response of a rate-limited service; only a 429 makes it a wait. An HTTP
+    date is read against the server's own clock, its ``Date`` header (else ``now``, the local clock): both are in
+    whole seconds, ``Date`` rounded down, so the wait worked out is never shorter than the one asked for."""
     lowered = {k.lower(): v for k, v in headers.items()}
     for name in ("retry-after", "rate-limit-reset") if status == 429 else ("retry-after",):
         value = lowered.get(name)
         if value is None:
             continue
-        delay = _parse_delay(value.strip(), time.time() if now is None else now)
+        delay = _parse_delay(value.strip(), lambda: _server_now(lowered, now))
         if delay is not None:
             return delay
     return None
 
 
-def _parse_delay(value: str, now: float) -> Optional[float]:
+def _server_now(headers: Mapping[str, str], now: Optional[float]) -> float:
+    date = headers.get("date")
+    server_now = None if date is None else parse_http_date(date.strip())
+    if server_now is not None:
+        return server_now
+    return time.time() if now is None else now
+
+
+def _parse_delay(value: str, now: Callable[[], float]) -> Optional[float]:
     """Seconds from a delay header; nonsense (negative, ``nan``, ``inf``, unparsable) counts as absent."""
     try:
         seconds = float(value)
@@ -79,6 +89,12 @@ def _parse_delay(value: str, now: float) -> Optional[float]:
         pass
     else:
         return seconds if 0.0 <= seconds < math.inf else None
+    when = parse_http_date(value)
+    return None if when is None else max(0.0, when - now())
+
+
+def parse_http_date(value: str) -> Optional[float]:
+    """An HTTP date in seconds since the epoch, or ``None``."""
     from email.utils import parsedate_to_datetime  # an HTTP date is rare: not on every import
 
     try:
@@ -87,4 +103,4 @@ def _parse_delay(value: str, now: float) -> Optional[float]:
         return None
     if when.tzinfo is None:  # "-0000" means UTC with no zone given
         when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, when.timestamp() - now)
+    return when.timestamp()

@@ -27,9 +27,22 @@ from sparkfly_client.models._base import secret_values
 if TYPE_CHECKING:
     from sparkfly_client._attempt import Timeouts
     from sparkfly_client._endpoint import Endpoint
+    from sparkfly_client._ratelimit import RateLimit, Ticket
     from sparkfly_client._retry import RetryPolicy
 
-__all__ = ["Clock", "PreparedRequest", "Send", "Wait", "Discard", "Authenticate", "Response", "Step", "Outcome"]
+__all__ = [
+    "Clock",
+    "PreparedRequest",
+    "Send",
+    "Wait",
+    "Discard",
+    "Authenticate",
+    "Admit",
+    "Observe",
+    "Response",
+    "Step",
+    "Outcome",
+]
 
 
 class Clock:
@@ -211,7 +224,51 @@ class Authenticate:
         return self.flow.renewal(self)
 
 
-Step = Union[Send, Wait, Discard, Authenticate]
+class Admit:
+    """Step: the request goes only when the client's rate limit admits it. The driver, holding the client's lock,
+    asks :meth:`RateLimit.admit <sparkfly_client._ratelimit.RateLimit.admit>` until it answers a ticket, waiting what
+    it answers in between (a time, or until another call's answer is observed), and sends back the ticket."""
+
+    __slots__ = ("limit", "method", "url", "deadline_at")
+
+    def __init__(self, limit: RateLimit, request: PreparedRequest, deadline_at: Optional[float]) -> None:
+        self.limit = limit
+        self.method = request.method
+        self.url = request.shown_url
+        self.deadline_at = deadline_at
+
+    def abandoned(self, ticket: Ticket) -> Observe:
+        """What the rate limit is to be told should the call end after this admission gave ``ticket`` and before its
+        answer is observed (cancelled, or out of time): no answer."""
+        return Observe(self.limit, ticket, None, None, None)
+
+
+class Observe:
+    """Step: tell the client's rate limit what came back for a request (``status`` ``None``: no answer). The driver,
+    holding the client's lock, calls :meth:`apply` with its clocks, wakes the calls waiting to be admitted, and sends
+    back ``None``."""
+
+    __slots__ = ("limit", "ticket", "status", "headers", "retry_after")
+
+    def __init__(
+        self,
+        limit: RateLimit,
+        ticket: Optional[Ticket],
+        status: Optional[int],
+        headers: Optional[Mapping[str, str]],
+        retry_after: Optional[float],
+    ) -> None:
+        self.limit = limit
+        self.ticket = ticket
+        self.status = status
+        self.headers = headers
+        self.retry_after = retry_after
+
+    def apply(self, now: float, wall: float) -> None:
+        self.limit.observe(self.ticket, self.status, self.headers, now, wall, self.retry_after)
+
+
+Step = Union[Send, Wait, Discard, Authenticate, Admit, Observe]
 
 
 class Response:

@@ -11,8 +11,9 @@ from typing import Any, Callable, Generator, Optional
 import urllib3
 
 from sparkfly_client._client_base import ClientBase
+from sparkfly_client._ratelimit import WAIT_FOR_CHANGE, Ticket
 from sparkfly_client._request import Call, RequestOptions, Variant
-from sparkfly_client._steps import Authenticate, Clock, Discard, Send, Step, Wait
+from sparkfly_client._steps import Admit, Authenticate, Clock, Discard, Observe, Send, Step, Wait
 from sparkfly_client.configuration import Configuration
 from sparkfly_client.rest import RESTClientObject, discard
 
@@ -48,6 +49,7 @@ class ApiClient(ClientBase):
         self.rest_client = RESTClientObject(self.configuration, pool_manager)
         self._sleep = sleep
         self._renewal_lock = threading.Lock()
+        self._limit_changed = threading.Condition()  # the rate limit's lock; notified when an answer is observed
         self._lock_pid = os.getpid()
 
     # --- lifecycle ------------------------------------------------------------------------------
@@ -84,28 +86,60 @@ class ApiClient(ClientBase):
     def _drive(self, plan: Generator[Step, Any, Any], result: Optional[str] = None) -> Any:
         """Step ``plan`` to its end; what it returns is finished into ``result`` (see ``ClientBase._finish``)."""
         outcome: Any = None
-        while True:
-            try:
-                step = plan.send(outcome)
-            except StopIteration as done:
-                finished = done.value
-                break
-            if type(step) is Send:
-                outcome = self.rest_client.send(step)
-                continue
-            outcome = None
-            if type(step) is Wait:
-                self._sleep(step.seconds)
-            elif type(step) is Discard:
-                discard(step.raw)
-            else:
-                outcome = self._authenticate(step)  # type: ignore[arg-type]
+        unanswered: Optional[Observe] = None  # what to tell the rate limit should the call end before its answer
+        try:
+            while True:
+                try:
+                    step = plan.send(outcome)
+                except StopIteration as done:
+                    finished = done.value
+                    break
+                if type(step) is Send:
+                    outcome = self.rest_client.send(step)
+                    continue
+                outcome = None
+                if type(step) is Wait:
+                    self._sleep(step.seconds)
+                elif type(step) is Discard:
+                    discard(step.raw)
+                elif type(step) is Admit:
+                    outcome = self._admit(step)
+                    unanswered = step.abandoned(outcome)
+                elif type(step) is Observe:
+                    self._observe(step)
+                    unanswered = None
+                else:
+                    outcome = self._authenticate(step)  # type: ignore[arg-type]
+        finally:
+            if unanswered is not None:  # the call ended between its admission and its answer: its place is free
+                self._observe(unanswered)
         # Outside the except clause: an error the result raises carries no StopIteration as its context.
         return self._finish(finished, result)
 
+    def _own_locks(self) -> None:
+        if self._lock_pid != os.getpid():  # forked while another thread may have held one: the child's own locks
+            self._renewal_lock, self._limit_changed = threading.Lock(), threading.Condition()
+            self._lock_pid = os.getpid()
+
+    def _admit(self, step: Admit) -> Ticket:
+        """Wait until the rate limit admits the request, holding the client's lock only while asking."""
+        self._own_locks()
+        changed, clock = self._limit_changed, self._clock
+        with changed:
+            while True:
+                verdict = step.limit.admit(clock.monotonic(), step.method, step.url, step.deadline_at)
+                if type(verdict) is Ticket:
+                    return verdict
+                changed.wait(None if verdict == WAIT_FOR_CHANGE else verdict)
+
+    def _observe(self, step: Observe) -> None:
+        self._own_locks()
+        with self._limit_changed:
+            step.apply(self._clock.monotonic(), self._clock.wall())
+            self._limit_changed.notify_all()
+
     def _authenticate(self, step: Authenticate) -> str:
-        if self._lock_pid != os.getpid():  # forked while another thread may have held it: the child's own lock
-            self._renewal_lock, self._lock_pid = threading.Lock(), os.getpid()
+        self._own_locks()
         wait = step.lock_wait()
         if not self._renewal_lock.acquire(timeout=-1 if wait is None else min(wait, threading.TIMEOUT_MAX)):
             raise step.lock_timed_out()

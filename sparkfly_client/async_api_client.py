@@ -11,8 +11,9 @@ import asyncio
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Coroutine, Generator, Optional
 
 from sparkfly_client._client_base import ClientBase
+from sparkfly_client._ratelimit import WAIT_FOR_CHANGE, Ticket
 from sparkfly_client._request import Call, Variant
-from sparkfly_client._steps import Authenticate, Clock, Discard, Send, Step, Wait
+from sparkfly_client._steps import Admit, Authenticate, Clock, Discard, Observe, Send, Step, Wait
 from sparkfly_client.configuration import Configuration
 
 if TYPE_CHECKING:
@@ -59,6 +60,8 @@ class AsyncApiClient(ClientBase):
         self._discard = transport.discard
         self._sleep = sleep
         self._renewal_lock: Optional[asyncio.Lock] = None  # made in the client's event loop, on first need
+        #: done when an answer is observed, waking the calls waiting for the rate limit to admit them
+        self._limit_changed: Optional[asyncio.Future[None]] = None
 
     async def __aenter__(self) -> AsyncApiClient:
         return self
@@ -78,24 +81,54 @@ class AsyncApiClient(ClientBase):
     async def _drive(self, plan: Generator[Step, Any, Any], result: Optional[str] = None) -> Any:
         """Step ``plan`` to its end; what it returns is finished into ``result`` (see ``ClientBase._finish``)."""
         outcome: Any = None
-        while True:
-            try:
-                step = plan.send(outcome)
-            except StopIteration as done:
-                finished = done.value
-                break
-            if type(step) is Send:
-                outcome = await self._transport.send(step)
-                continue
-            outcome = None
-            if type(step) is Wait:
-                await self._sleep(step.seconds)
-            elif type(step) is Discard:
-                await self._discard(step.raw)
-            else:
-                outcome = await self._authenticate(step)  # type: ignore[arg-type]
+        unanswered: Optional[Observe] = None  # what to tell the rate limit should the call end before its answer
+        try:
+            while True:
+                try:
+                    step = plan.send(outcome)
+                except StopIteration as done:
+                    finished = done.value
+                    break
+                if type(step) is Send:
+                    outcome = await self._transport.send(step)
+                    continue
+                outcome = None
+                if type(step) is Wait:
+                    await self._sleep(step.seconds)
+                elif type(step) is Discard:
+                    await self._discard(step.raw)
+                elif type(step) is Admit:
+                    outcome = await self._admit(step)
+                    unanswered = step.abandoned(outcome)
+                elif type(step) is Observe:
+                    self._observe(step)
+                    unanswered = None
+                else:
+                    outcome = await self._authenticate(step)  # type: ignore[arg-type]
+        finally:
+            if unanswered is not None:  # ended between its admission and its answer (cancelled): its place is free
+                self._observe(unanswered)
         # Outside the except clause: an error the result raises carries no StopIteration as its context.
         return self._finish(finished, result)
+
+    async def _admit(self, step: Admit) -> Ticket:
+        """Wait until the rate limit admits the request; never blocks the event loop."""
+        clock = self._clock
+        while True:
+            verdict = step.limit.admit(clock.monotonic(), step.method, step.url, step.deadline_at)
+            if type(verdict) is Ticket:
+                return verdict
+            changed = self._limit_changed
+            if changed is None:
+                changed = self._limit_changed = asyncio.get_running_loop().create_future()
+            await asyncio.wait((changed,), timeout=None if verdict == WAIT_FOR_CHANGE else verdict)
+
+    def _observe(self, step: Observe) -> None:
+        """Tell the rate limit what came back; every call waiting to be admitted asks again."""
+        step.apply(self._clock.monotonic(), self._clock.wall())
+        changed, self._limit_changed = self._limit_changed, None
+        if changed is not None and not changed.done():
+            changed.set_result(None)
 
     async def _authenticate(self, step: Authenticate) -> str:
         if self._renewal_lock is None:

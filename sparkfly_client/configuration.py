@@ -50,6 +50,9 @@ class Configuration:
     :param max_response_bytes: the largest response body the client reads (default 32 MiB); a larger
         one raises ``ResponseTooLargeError``.
     :param auth_scope: optional ``X-Auth-Scope`` sent with the ``/auth`` request.
+    :param max_concurrency: the most requests one client has in flight at once (``None``: no limit of its own).
+    :param max_requests_per_second: the most requests one client sends per second, paced evenly (``None``: no
+        limit of its own). Either way the client also keeps to the limit the server announces.
     :param settle_outcomes: when the answer to a create, a redeem or a delete is lost after the request was
         sent, find out from the server whether it took effect (see "Point-of-sale certainty" in
         docs/CredentialsApi.md) instead of raising at once; default ``False``. ``_settle=...`` per call wins.
@@ -76,6 +79,8 @@ class Configuration:
         max_retry_wait: float = 60.0,
         max_response_bytes: int = 32 * 1024 * 1024,
         settle_outcomes: bool = False,
+        max_concurrency: Optional[int] = None,
+        max_requests_per_second: Optional[float] = None,
         ssl_ca_cert: Optional[str] = None,
         verify_ssl: bool = True,
         cert_file: Optional[str] = None,
@@ -105,6 +110,8 @@ class Configuration:
         self.max_retry_wait = max_retry_wait
         self.max_response_bytes = max_response_bytes
         self.settle_outcomes = settle_outcomes
+        self.max_concurrency = max_concurrency
+        self.max_requests_per_second = max_requests_per_second
         self.ssl_ca_cert = ssl_ca_cert
         self.verify_ssl = verify_ssl
         self.cert_file = cert_file

@@ -91,12 +91,16 @@ def test_each_refusal_to_retry_is_logged_with_its_reason(
         api_key={"X-Auth-Token": ISSUED},
         retries=RetryPolicy(max_retries=1, backoff_base=0.01, backoff_cap=0.01),
     )
-    server.push(Reply(503, {}), Reply(429, {}, headers={"Retry-After": "3600"}), Reply(502, {}), Reply(502, {}))
+    server.push(Reply(503, {}), Reply(502, {}), Reply(502, {}), Reply(429, {}, headers={"Retry-After": "3600"}))
     with sparkfly_client.ApiClient(config) as client:
         api = CredentialsApi(client)
         for call in (lambda: api.create_credential(), lambda: api.get_credential(56), lambda: api.get_credential(56)):
             with pytest.raises(sparkfly_client.ApiException):
                 call()
+        # The 429 holds every call of the client: one that cannot wait that long is refused before sending.
+        with pytest.raises(sparkfly_client.TooManyRequestsException, match="resets in 3600"):
+            api.get_credential(56)
+    assert len(server.requests) == 4
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "not retrying POST" in logged and "after status 503: create_credential is not repeated" in logged
     assert "after status 429: the server asked to wait 3600s, more than max_retry_wait" in logged

@@ -1,0 +1,262 @@
+"""The client's view of the server's rate limit, shared by every call of one client: plain state and decisions, no
+I/O and no lock. The plan asks it, through the steps :class:`Admit` and :class:`Observe`, whether a request may go
+now and tells it what came back; the driver holds the client's lock around each question and does the waiting.
+
+What it knows comes from the answers: a service that limits the rate announces it on every answer with
+``Rate-Limit-Limit`` (requests per window), ``Rate-Limit-Remaining`` (what is left of the window) and
+``Rate-Limit-Reset`` (an HTTP date in whole seconds: when the window ends), and answers 429 when a window is used
+up, with ``Retry-After`` (or only ``Rate-Limit-Reset``). Until the client has seen whether the server announces a
+limit it sends one request at a time (one round trip, once per client); a server that announces none is not limited.
+
+The window's end is read against the server's clock, from its ``Date`` header (also whole seconds), never the
+local one: each answer bounds the offset between the two clocks (the server stamped it between sending and
+receiving), the bounds of every answer are kept, and an end is placed where it cannot be early.
+
+How many requests may still go in a window: each answer's ``Rate-Limit-Remaining`` counted the requests the server
+had served before it, so what it leaves is that figure less every request sent after it (in the window), and less
+those sent before it that were still unanswered when it arrived (they may have reached the server after it). Every
+such figure is a safe bound; the largest is used, and each request admitted takes one from it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Dict, Mapping, Optional
+
+from sparkfly_client._retry import parse_http_date
+from sparkfly_client.exceptions import ApiTimeoutError, TooManyRequestsException
+
+__all__ = ["RateLimit", "Ticket", "WAIT_FOR_CHANGE"]
+
+#: ``admit``'s answer when only another call's answer can let this one go (no time would do).
+WAIT_FOR_CHANGE = math.inf
+#: How long the calls of a cold client wait for its first answer before going anyway: a server that is slow to
+#: answer must not hold every call back for the length of a read timeout.
+FIRST_ANSWER_PATIENCE = 1.0
+
+
+class Ticket:
+    """One admitted request: its place in the order of sends, and when it went."""
+
+    __slots__ = ("number", "sent_at")
+
+    def __init__(self, number: int, sent_at: float) -> None:
+        self.number = number
+        self.sent_at = sent_at
+
+
+class RateLimit:
+    """See the module's description. ``max_concurrency`` and ``max_requests_per_second`` are the client's own
+    limits (``None``: none). Times are seconds on the client's monotonic clock (``now``), except ``wall``."""
+
+    def __init__(self, max_concurrency: Optional[int] = None, max_requests_per_second: Optional[float] = None) -> None:
+        self.max_concurrency = max_concurrency
+        self.interval = None if not max_requests_per_second else 1.0 / max_requests_per_second
+        #: whether an answer has said if the server announces a limit, and whether it does
+        self.known = False
+        self.announced = False
+        self.limit: Optional[int] = None
+        #: the current window: its end on the server's clock (seconds since the epoch), and how many may still go
+        self.window: Optional[float] = None
+        self.allowed: Optional[int] = None
+        #: the end of the last window that ended (an answer from it, arriving late, says nothing new)
+        self.ended: Optional[float] = None
+        #: every call waits until then (after a 429)
+        self.blocked_until = 0.0
+        self.in_flight: Dict[int, Ticket] = {}
+        self.sent = 0
+        self.next_send_at = 0.0
+        # The server's clock less the monotonic one lies between these (from Date headers).
+        self.offset_low = -math.inf
+        self.offset_high = math.inf
+
+    @property
+    def gating(self) -> bool:
+        """Whether a request must ask before it goes. A client whose server announces no limit, with no limit of its
+        own, and not held back by a 429, asks nothing."""
+        return (
+            not self.known
+            or self.announced
+            or self.max_concurrency is not None
+            or self.interval is not None
+            or self.blocked_until > 0.0
+        )
+
+    # --- before a request goes ------------------------------------------------------------------
+
+    def admit(self, now: float, method: str, url: str, deadline_at: Optional[float]) -> Any:
+        """A :class:`Ticket` when the request may go now (it is counted as sent), else how long to wait before asking
+        again (:data:`WAIT_FOR_CHANGE`: until another call's answer). Raises :class:`TooManyRequestsException` at once
+        when the wait would pass the call's deadline, and :class:`ApiTimeoutError` when the deadline has passed."""
+        wait = self._wait(now)
+        if wait > 0.0:
+            if deadline_at is not None and now + wait > deadline_at:
+                if wait == WAIT_FOR_CHANGE:
+                    if now < deadline_at:
+                        return deadline_at - now
+                    raise ApiTimeoutError(
+                        "the call's deadline passed while it waited for its turn under the rate limit",
+                        method=method,
+                        url=url,
+                        attempts=0,
+                        request_sent=False,
+                    )
+                raise self._too_long(method, url, wait)
+            return wait
+        self.blocked_until = 0.0 if self.blocked_until <= now else self.blocked_until
+        if self.allowed is not None:
+            self.allowed -= 1
+        if self.interval is not None:
+            self.next_send_at = max(now, self.next_send_at) + self.interval
+        ticket = Ticket(self.sent, now)
+        self.sent += 1
+        self.in_flight[ticket.number] = ticket
+        return ticket
+
+    def _wait(self, now: float) -> float:
+        if self.blocked_until > now:
+            return self.blocked_until - now
+        if self.max_concurrency is not None and len(self.in_flight) >= self.max_concurrency:
+            return WAIT_FOR_CHANGE
+        if not self.known and self.in_flight:
+            # The first answer tells whether the server limits: one at a time until then, within some patience.
+            out_since = min(ticket.sent_at for ticket in self.in_flight.values())
+            if now < out_since + FIRST_ANSWER_PATIENCE:
+                return out_since + FIRST_ANSWER_PATIENCE - now
+            self.known = True  # slow to answer: go on as with a server that announces no limit until one does
+        if self.announced:
+            if self.window is not None and now >= self._local(self.window):
+                self._next_window()
+            if self.allowed is not None and self.allowed <= 0:
+                if self.window is not None:  # nothing left in this window: wait until it ends
+                    return self._local(self.window) - now
+                if self.in_flight:  # a new window, already used up by what is out: wait for an answer
+                    return WAIT_FOR_CHANGE
+                self.allowed = None  # nothing out and nothing known of the new window: ask, one at a time
+            if self.allowed is None and self.in_flight:
+                return WAIT_FOR_CHANGE  # a new window whose size is unknown: one at a time until an answer says
+        if self.interval is not None and self.next_send_at > now:
+            return self.next_send_at - now
+        return 0.0
+
+    def _next_window(self) -> None:
+        """The window ended: the next one starts with the limit, less the requests still out (they may be served in
+        it)."""
+        self.ended, self.window = self.window, None
+        self.allowed = None if self.limit is None else self.limit - len(self.in_flight)
+
+    def _too_long(self, method: str, url: str, wait: float) -> TooManyRequestsException:
+        return TooManyRequestsException(
+            429,
+            "Too Many Requests",
+            method=method,
+            url=url,
+            attempts=0,
+            note=(
+                f"Not sent: the server's rate limit resets in {wait:.1f}s, after the call's deadline. "
+                "Try again later, or give the call a longer deadline."
+            ),
+            retry_after=wait,
+        )
+
+    # --- after it went ---------------------------------------------------------------------------
+
+    def observe(
+        self,
+        ticket: Optional[Ticket],
+        status: Optional[int],
+        headers: Optional[Mapping[str, str]],
+        now: float,
+        wall: float,
+        retry_after: Optional[float] = None,
+    ) -> None:
+        """What came back for a request (``status`` ``None``: no answer): frees its place, and learns from the
+        answer's rate-limit headers, its ``Date`` (else the local ``wall`` clock) and a 429's wait (``retry_after``,
+        seconds from ``now``)."""
+        if ticket is not None:
+            self.in_flight.pop(ticket.number, None)
+        if status is None or headers is None:
+            # No answer says nothing of a limit; waiting on for one would queue every call behind a server that does
+            # not answer. Until an answer announces a limit, the client is taken not to be limited.
+            self.known = True
+            return
+        self._calibrate(headers, ticket.sent_at if ticket is not None else now, now, wall)
+        remaining = _int_header(headers, "rate-limit-remaining")
+        reset = _date_header(headers, "rate-limit-reset")
+        if not self.known:
+            self.known = True
+            self.announced = remaining is not None or reset is not None
+        elif remaining is not None and not self.announced:
+            self.announced = True
+        limit = _int_header(headers, "rate-limit-limit")
+        if limit is not None:
+            self.limit = limit
+        if reset is not None and remaining is not None:
+            self._learn_window(ticket, reset, remaining)
+        if status == 429:
+            until = None if reset is None else self._local(reset)
+            if retry_after is not None:
+                until = now + retry_after if until is None else min(until, now + retry_after)
+            if until is not None and until > self.blocked_until:
+                self.blocked_until = until
+            if self.window is not None and reset is not None and reset >= self.window:
+                self.allowed = 0
+
+    def _learn_window(self, ticket: Optional[Ticket], reset: float, remaining: int) -> None:
+        if (self.window is not None and reset < self.window) or (self.ended is not None and reset <= self.ended):
+            return  # an answer from a window that has ended
+        if self.window is None or reset > self.window:
+            self.window = reset
+            self.allowed = None if self.limit is None else self.limit - len(self.in_flight)
+        # What this answer leaves: less every request sent after it, and those sent before it still unanswered.
+        if ticket is None:
+            after = len(self.in_flight)
+        else:
+            after = self.sent - ticket.number - 1
+            after += sum(1 for other in self.in_flight.values() if other.number < ticket.number)
+        bound = remaining - after
+        self.allowed = bound if self.allowed is None else max(self.allowed, bound)
+        if self.limit is not None:
+            self.allowed = min(self.allowed, self.limit)
+
+    # --- the server's clock ---------------------------------------------------------------------
+
+    def _calibrate(self, headers: Mapping[str, str], sent_at: float, received_at: float, wall: float) -> None:
+        date = _date_header(headers, "date")
+        if date is None:  # no Date: the local clock, allowing it a second either way
+            low, high = wall - 1.0 - received_at, wall + 1.0 - sent_at
+        else:  # the server wrote its Date (whole seconds, rounded down) between our sending and our receiving
+            low, high = date - received_at, date + 1.0 - sent_at
+        if low > self.offset_high or high < self.offset_low:  # the clocks drifted apart: start over
+            self.offset_low, self.offset_high = low, high
+        else:
+            self.offset_low, self.offset_high = max(self.offset_low, low), min(self.offset_high, high)
+
+    def _local(self, server_time: float) -> float:
+        """When the server's clock shows ``server_time``, at the latest, on the monotonic clock (never early). Only
+        asked after an answer, which sets the bounds."""
+        return server_time - self.offset_low
+
+
+def _int_header(headers: Mapping[str, str], name: str) -> Optional[int]:
+    value = _header(headers, name)
+    if value is None:
+        return None
+    try:
+        number = int(value.strip())
+    except ValueError:
+        return None
+    return number if number >= 0 else None
+
+
+def _date_header(headers: Mapping[str, str], name: str) -> Optional[float]:
+    """An HTTP date, in seconds since the epoch; ``None`` when absent or unreadable."""
+    value = _header(headers, name)
+    return None if value is None else parse_http_date(value.strip())
+
+
+def _header(headers: Mapping[str, str], name: str) -> Optional[str]:
+    value = headers.get(name)
+    if value is None and not hasattr(headers, "getall"):  # a plain dict: look case-insensitively
+        value = next((v for k, v in headers.items() if k.lower() == name), None)
+    return value
