@@ -1,0 +1,523 @@
+"""OpenTelemetry: each operation call is one CLIENT span over real HTTP, parent of its /auth fetch's span and of the
+spans the urllib3 and aiohttp instrumentations make of every attempt; nothing secret in any span; nothing made
+(and nothing imported) when the application does not trace."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import textwrap
+from typing import Any, Dict, Iterator, List, Optional, Sequence
+
+import aiohttp
+import pytest
+import urllib3
+from auth_fixtures import IDENTITY, KEY, TokenIssuer
+from conftest import TOKEN
+from drivers import Driver, read_unread
+from opentelemetry import trace
+from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
+from opentelemetry.instrumentation.urllib3 import URLLib3Instrumentor
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.util._once import Once
+from scripted_server import Recorded, Reply, ScriptedServer
+
+import sparkfly_client
+from sparkfly_client.sandbox import Sandbox
+
+CODE = "7731-CREDENTIAL-CODE"  # a credential code: it must stay out of every span
+PASSWORD = "pw-correct-horse-SECRET"
+
+
+class Traced:
+    """The global tracer provider for one test, and what it exported."""
+
+    def __init__(self) -> None:
+        self.exporter = InMemorySpanExporter()
+        self.provider = TracerProvider()
+        self.provider.add_span_processor(SimpleSpanProcessor(self.exporter))
+
+    def spans(self) -> List[ReadableSpan]:
+        return list(self.exporter.get_finished_spans())
+
+    def ours(self) -> List[ReadableSpan]:
+        """The spans the client made (not the instrumentations)."""
+        return [s for s in self.spans() if is_ours(s)]
+
+    def named(self, name: str) -> List[ReadableSpan]:
+        return [s for s in self.ours() if s.name == name]
+
+    def children(self, parent: ReadableSpan) -> List[ReadableSpan]:
+        assert parent.context is not None
+        return [s for s in self.spans() if s.parent is not None and s.parent.span_id == parent.context.span_id]
+
+    def attempts(self, parent: ReadableSpan) -> List[ReadableSpan]:
+        """The instrumentations' spans of ``parent``'s attempts, in the order they ended."""
+        return [s for s in self.children(parent) if not is_ours(s)]
+
+
+def is_ours(span: ReadableSpan) -> bool:
+    return span.instrumentation_scope is not None and span.instrumentation_scope.name == "sparkfly_client"
+
+
+def forget_global_provider() -> None:
+    # OpenTelemetry lets a process set its global provider once; its own test utilities reset it this way.
+    trace._TRACER_PROVIDER_SET_ONCE = Once()
+    trace._TRACER_PROVIDER = None
+    trace._PROXY_TRACER_PROVIDER = trace.ProxyTracerProvider()
+
+
+@pytest.fixture
+def traced() -> Iterator[Traced]:
+    chosen = Traced()
+    forget_global_provider()
+    trace.set_tracer_provider(chosen.provider)
+    try:
+        yield chosen
+    finally:
+        chosen.provider.shutdown()
+        forget_global_provider()
+
+
+def strip_query(url: Any) -> str:
+    return str(url).partition("?")[0]
+
+
+@pytest.fixture
+def instrumented(traced: Traced) -> Iterator[Traced]:
+    """Both official instrumentations on, dropping the query from the URLs they record (as docs/Tracing.md says)."""
+    URLLib3Instrumentor().instrument(tracer_provider=traced.provider, url_filter=strip_query)
+    AioHttpClientInstrumentor().instrument(tracer_provider=traced.provider, url_filter=strip_query)
+    try:
+        yield traced
+    finally:
+        URLLib3Instrumentor().uninstrument()
+        AioHttpClientInstrumentor().uninstrument()
+
+
+def auth_configuration(sandbox: Sandbox, **settings: Any) -> sparkfly_client.Configuration:
+    """The sandbox with its /auth identity and key, and no static token: the first call fetches one."""
+    return sparkfly_client.Configuration(
+        host=sandbox.url, auth_identity=sandbox.identity, auth_key=sandbox.key, **settings
+    )
+
+
+def the_one(spans: Sequence[ReadableSpan]) -> ReadableSpan:
+    assert len(spans) == 1, [s.name for s in spans]
+    return spans[0]
+
+
+def attributes(span: ReadableSpan) -> Dict[str, Any]:
+    return dict(span.attributes or {})
+
+
+# --- the call span -----------------------------------------------------------------------------------------------
+
+
+def test_a_call_is_one_client_span_named_after_its_operation(
+    traced: Traced, driver: Driver, sparkfly_sandbox: Sandbox
+) -> None:
+    with driver.client(sparkfly_sandbox.configuration()) as client:
+        answer = driver.credentials(client).get_credential_with_http_info(56)
+    span = the_one(traced.spans())
+    assert span.name == "CredentialsApi.get_credential"  # the async class's calls are named alike
+    assert span.kind is SpanKind.CLIENT
+    assert span.parent is None
+    assert span.status.status_code is StatusCode.UNSET
+    assert span.events == ()
+    assert attributes(span) == {
+        "http.request.method": "GET",
+        "url.template": "/v1.0/credentials/{credential_id}",
+        "server.address": "127.0.0.1",
+        "server.port": int(sparkfly_sandbox.url.rsplit(":", 1)[1]),
+        "http.response.status_code": 200,
+        "sparkfly.request_id": answer.headers["X-Request-Id"],
+    }
+
+
+def test_every_operation_names_its_span_and_template(traced: Traced, driver: Driver, sparkfly_sandbox: Sandbox) -> None:
+    with driver.client(sparkfly_sandbox.configuration()) as client:
+        driver.credentials(client).void_credential(56)
+        driver.customer(client).upsert_credential(
+            "cus_crd_1",
+            sparkfly_client.CustomerCredentialInput(username="a@example.com", password=PASSWORD, customer_id="cus_1"),
+        )
+    void, upsert = traced.spans()
+    assert (void.name, attributes(void)["http.request.method"], attributes(void)["url.template"]) == (
+        "CredentialsApi.void_credential",
+        "PUT",
+        "/v1.0/credentials/{credential_id}/void",
+    )
+    assert (upsert.name, attributes(upsert)["url.template"], attributes(upsert)["http.response.status_code"]) == (
+        "CustomerCredentialsApi.upsert_credential",
+        "/credentials/{id}",
+        201,
+    )
+
+
+def test_a_retried_call_counts_its_resends_and_parents_each_attempt(
+    instrumented: Traced, driver: Driver, sparkfly_sandbox: Sandbox
+) -> None:
+    sparkfly_sandbox.inject(503, method="GET", times=1)
+    with driver.client(sparkfly_sandbox.configuration()) as client:
+        driver.credentials(client).get_credential(56)
+    call = the_one(instrumented.ours())
+    assert attributes(call)["http.request.resend_count"] == 1
+    assert attributes(call)["http.response.status_code"] == 200
+    assert call.status.status_code is StatusCode.UNSET  # the call succeeded; its first attempt did not
+    attempts = instrumented.attempts(call)
+    assert len(attempts) == 2
+    assert all(a.kind is SpanKind.CLIENT and a.context.trace_id == call.context.trace_id for a in attempts)  # type: ignore[union-attr]
+    assert [a.status.status_code for a in attempts] == [StatusCode.ERROR, StatusCode.UNSET]  # the 503, then the 200
+    assert len(instrumented.spans()) == 3
+
+
+def test_a_token_fetch_is_a_child_span_with_its_own_attempts(
+    instrumented: Traced, driver: Driver, sparkfly_sandbox: Sandbox
+) -> None:
+    sparkfly_sandbox.inject(503, path="/auth", times=1)
+    with driver.client(auth_configuration(sparkfly_sandbox)) as client:
+        api = driver.credentials(client)
+        api.get_credential(56)
+        api.get_credential(56)  # the token is kept: no second fetch
+    first, second = instrumented.named("CredentialsApi.get_credential")
+    authenticate = the_one(instrumented.named("authenticate"))
+    assert authenticate.parent is not None and authenticate.parent.span_id == first.context.span_id  # type: ignore[union-attr]
+    assert authenticate.kind is SpanKind.CLIENT
+    port = int(sparkfly_sandbox.url.rsplit(":", 1)[1])
+    assert attributes(authenticate) == {
+        "http.request.method": "GET",
+        "url.template": "/auth",
+        "server.address": "127.0.0.1",
+        "server.port": port,
+        "http.request.resend_count": 1,
+        "http.response.status_code": 204,
+        "sparkfly.request_id": attributes(authenticate)["sparkfly.request_id"],
+    }
+    assert len(instrumented.attempts(authenticate)) == 2  # the 503 and the retry
+    (own_attempt,) = instrumented.attempts(first)  # the call's own attempt, after the token came
+    assert {s.context.span_id for s in instrumented.children(first)} == {  # type: ignore[union-attr]
+        authenticate.context.span_id,  # type: ignore[union-attr]
+        own_attempt.context.span_id,  # type: ignore[union-attr]
+    }
+    assert "http.request.resend_count" not in attributes(first)
+    assert instrumented.children(second) == instrumented.attempts(second) and len(instrumented.attempts(second)) == 1
+
+
+def test_a_renewal_after_a_401_replays_the_call_under_the_same_span(
+    traced: Traced, driver: Driver, sparkfly_sandbox: Sandbox
+) -> None:
+    with driver.client(auth_configuration(sparkfly_sandbox)) as client:
+        api = driver.credentials(client)
+        api.get_credential(56)
+        sparkfly_sandbox.expire_tokens()
+        traced.exporter.clear()
+        api.get_credential(56)
+    call = the_one(traced.named("CredentialsApi.get_credential"))
+    authenticate = the_one(traced.named("authenticate"))
+    assert authenticate.parent.span_id == call.context.span_id  # type: ignore[union-attr]
+    assert attributes(call)["http.request.resend_count"] == 1  # the 401, then the replay
+    assert attributes(call)["http.response.status_code"] == 200
+
+
+def test_a_token_fetch_moving_from_get_to_post_says_post(
+    traced: Traced, driver: Driver, server: ScriptedServer
+) -> None:
+    def post_only(seen: Recorded) -> Optional[Reply]:
+        if seen.path == "/auth":
+            if seen.method != "POST":
+                return Reply(405, {"error": "Method Not Allowed"}, headers={"Allow": "POST"})
+            return Reply(204, headers={"X-Auth-Token": "tok-post-SECRET", "X-Request-Id": "req-auth-1"})
+        return None
+
+    server.responder = post_only
+    config = sparkfly_client.Configuration(host=server.url, auth_identity=IDENTITY, auth_key=KEY, retries=0)
+    with driver.client(config) as client:
+        driver.credentials(client).get_credential(56)
+    authenticate = the_one(traced.named("authenticate"))
+    assert attributes(authenticate)["http.request.method"] == "POST"
+    assert attributes(authenticate)["http.request.resend_count"] == 1
+    assert attributes(authenticate)["http.response.status_code"] == 204
+    assert attributes(authenticate)["sparkfly.request_id"] == "req-auth-1"
+
+
+def test_a_host_with_a_path_puts_it_before_the_template(traced: Traced, driver: Driver, server: ScriptedServer) -> None:
+    config = sparkfly_client.Configuration(host=server.url + "/sparkfly/", retries=0)
+    config.api_key["X-Auth-Token"] = TOKEN
+    with driver.client(config) as client:
+        driver.credentials(client).redeem_credential(56)
+    assert server.last.path == "/sparkfly/v1.0/credentials/56/redeem"
+    span = the_one(traced.spans())
+    assert attributes(span)["url.template"] == "/sparkfly/v1.0/credentials/{credential_id}/redeem"
+    assert "sparkfly.request_id" not in attributes(span)  # the scripted server sends none
+
+
+# --- failures ----------------------------------------------------------------------------------------------------
+
+
+def failed(span: ReadableSpan, error_type: str) -> Dict[str, Any]:
+    """``span``'s attributes, once it is checked to have failed with ``error_type`` and said nothing more."""
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.status.description is None
+    assert span.events == ()
+    found = attributes(span)
+    assert found["error.type"] == error_type
+    return found
+
+
+def test_an_http_error_is_its_status(traced: Traced, driver: Driver, sparkfly_sandbox: Sandbox) -> None:
+    with driver.client(sparkfly_sandbox.configuration()) as client, pytest.raises(sparkfly_client.NotFoundException):
+        driver.credentials(client).get_credential(9999)
+    found = failed(the_one(traced.spans()), "404")
+    assert found["http.response.status_code"] == 404
+    assert found["sparkfly.request_id"]
+
+
+def test_an_unread_error_response_still_marks_the_span(traced: Traced, driver: Driver, server: ScriptedServer) -> None:
+    server.push(Reply(503, {"error": "down"}))
+    config = sparkfly_client.Configuration(host=server.url, retries=0)
+    config.api_key["X-Auth-Token"] = TOKEN
+    with driver.client(config) as client:
+        api = driver.credentials(client)
+        raw = api.get_credential_without_preload_content(56)
+        assert raw.status == 503
+        read_unread(api, raw)
+    assert failed(the_one(traced.spans()), "503")["http.response.status_code"] == 503
+
+
+@pytest.mark.parametrize(
+    ("reply", "error_type", "status"),
+    [
+        (Reply(fault="drop"), "sparkfly_client.exceptions.ApiConnectionError", None),
+        (Reply(200, {"credential": {"identifier": "no id"}}), "sparkfly_client.exceptions.ResponseDecodeError", 200),
+        (
+            Reply(302, headers={"Location": "https://elsewhere.example/"}),
+            "sparkfly_client.exceptions.ApiException",
+            302,
+        ),
+    ],
+    ids=["dropped", "undecodable", "redirect"],
+)
+def test_a_failure_without_an_error_status_is_its_exceptions_class(
+    traced: Traced, driver: Driver, server: ScriptedServer, reply: Reply, error_type: str, status: Optional[int]
+) -> None:
+    server.push(reply)
+    config = sparkfly_client.Configuration(host=server.url, retries=0)
+    config.api_key["X-Auth-Token"] = TOKEN
+    with driver.client(config) as client, pytest.raises(sparkfly_client.OpenApiException):
+        driver.credentials(client).get_credential(56)
+    found = failed(the_one(traced.spans()), error_type)
+    assert found.get("http.response.status_code") == status
+    assert "http.request.resend_count" not in found
+
+
+def test_a_timeout_after_retries_counts_them(traced: Traced, driver: Driver, server: ScriptedServer) -> None:
+    server.push(Reply(503), Reply(delay=1.0))
+    config = sparkfly_client.Configuration(host=server.url, retries=1, timeout=0.2)
+    config.api_key["X-Auth-Token"] = TOKEN
+    with driver.client(config) as client, pytest.raises(sparkfly_client.ApiTimeoutError):
+        driver.credentials(client).get_credential(
+            56, _retries=sparkfly_client.RetryPolicy(max_retries=1, backoff_base=0)
+        )
+    found = failed(the_one(traced.spans()), "sparkfly_client.exceptions.ApiTimeoutError")
+    assert found["http.request.resend_count"] == 1
+    assert "http.response.status_code" not in found  # the last attempt got no answer
+
+
+def test_bad_input_is_a_failed_span_and_sends_nothing(traced: Traced, driver: Driver, server: ScriptedServer) -> None:
+    config = sparkfly_client.Configuration(host=server.url)
+    config.api_key["X-Auth-Token"] = TOKEN
+    with driver.client(config) as client, pytest.raises(sparkfly_client.ApiValueError):
+        driver.credentials(client).get_credential(0)
+    assert server.requests == []
+    found = failed(the_one(traced.spans()), "sparkfly_client.exceptions.ApiValueError")
+    assert "server.address" not in found
+
+
+def test_a_refused_token_fetch_fails_both_spans_with_its_status(
+    traced: Traced, driver: Driver, sparkfly_sandbox: Sandbox
+) -> None:
+    config = sparkfly_client.Configuration(host=sparkfly_sandbox.url, auth_identity="nobody", auth_key="wrong-KEY")
+    with driver.client(config) as client, pytest.raises(sparkfly_client.UnauthorizedException):
+        driver.credentials(client).get_credential(56)
+    call = the_one(traced.named("CredentialsApi.get_credential"))
+    authenticate = the_one(traced.named("authenticate"))
+    assert authenticate.parent.span_id == call.context.span_id  # type: ignore[union-attr]
+    assert failed(authenticate, "401")["http.response.status_code"] == 401
+    assert "http.response.status_code" not in failed(call, "401")  # the call's own request was never sent
+
+
+# --- nothing secret ----------------------------------------------------------------------------------------------
+
+
+def span_texts(span: ReadableSpan) -> List[str]:
+    """Everything a span carries that an exporter sends: name, status, every attribute and event, links."""
+    texts = [span.name, span.status.description or ""]
+    texts += [f"{key}={value}" for key, value in attributes(span).items()]
+    for event in span.events:
+        texts.append(event.name)
+        texts += [f"{key}={value}" for key, value in (event.attributes or {}).items()]
+    for link in span.links:
+        texts += [f"{key}={value}" for key, value in (link.attributes or {}).items()]
+    return texts
+
+
+def test_no_span_holds_a_secret_or_a_credential_code(
+    instrumented: Traced, driver: Driver, server: ScriptedServer
+) -> None:
+    TokenIssuer(server)
+    server.push(Reply(500, {"error": f"no credential {CODE}", "message": f"identifier={CODE} with key {KEY}"}))
+    config = sparkfly_client.Configuration(
+        host=server.url, auth_identity=IDENTITY, auth_key=KEY, retries=0, access_token="jwt.SECRET.value"
+    )
+    config.api_key["SecretApiKey"] = "reb-SECRET-api-key"
+    with driver.client(config) as client:
+        api = driver.credentials(client)
+        with pytest.raises(sparkfly_client.ServiceException) as raised:
+            api.get_credentials(identifier=CODE)
+        assert CODE in str(raised.value)  # the exception names the URL, query included: no span may
+        server.push(Reply(200, {"credentials": [], "page": 1, "per_page": 50, "total_entries": 0, "total_pages": 1}))
+        assert api.find_active_credential(CODE) is None
+        with pytest.raises(sparkfly_client.OpenApiException):
+            driver.customer(client).upsert_credential(
+                "cus_crd_1",
+                sparkfly_client.CustomerCredentialInput(
+                    username="a@example.com", password=PASSWORD, customer_id="cus_1"
+                ),
+            )
+    spans = instrumented.spans()
+    assert {s.name for s in instrumented.ours()} == {
+        "CredentialsApi.get_credentials",
+        "authenticate",
+        "CustomerCredentialsApi.upsert_credential",
+    }
+    assert len(spans) >= 8  # 4 of ours, and an attempt each
+    secrets = [CODE, IDENTITY, KEY, "tok-1-SECRET", "jwt.SECRET.value", "reb-SECRET-api-key", PASSWORD, "SECRET"]
+    leaks = [(s.name, text) for s in spans for text in span_texts(s) if any(x in text for x in secrets)]
+    assert leaks == []
+
+
+def test_the_instrumentations_record_the_query_unless_filtered(traced: Traced, sparkfly_sandbox: Sandbox) -> None:
+    """Why docs/Tracing.md gives them a url_filter: without one, their spans carry the credential code."""
+    URLLib3Instrumentor().instrument(tracer_provider=traced.provider)
+    try:
+        with sparkfly_sandbox.api_client() as client:
+            sparkfly_client.CredentialsApi(client).find_active_credential("5600")
+    finally:
+        URLLib3Instrumentor().uninstrument()
+    ours = the_one(traced.ours())
+    assert not any("5600" in text for text in span_texts(ours))
+    assert any("identifier=5600" in text for text in span_texts(the_one(traced.attempts(ours))))
+
+
+# --- the caller's own pool manager or session --------------------------------------------------------------------
+
+
+def check_nesting(traced: Traced) -> None:
+    """A token fetch retried once, then the call: every attempt's span under the span that made it."""
+    call = the_one(traced.named("CredentialsApi.get_credential"))
+    authenticate = the_one(traced.named("authenticate"))
+    assert authenticate.parent.span_id == call.context.span_id  # type: ignore[union-attr]
+    assert len(traced.attempts(authenticate)) == 2
+    assert len(traced.attempts(call)) == 1
+    assert len(traced.spans()) == 5
+
+
+def test_a_pool_manager_of_the_callers_own_is_seen(instrumented: Traced, sparkfly_sandbox: Sandbox) -> None:
+    sparkfly_sandbox.inject(503, path="/auth", times=1)
+    manager = urllib3.PoolManager()
+    with sparkfly_client.ApiClient(auth_configuration(sparkfly_sandbox), pool_manager=manager) as client:
+        sparkfly_client.CredentialsApi(client).get_credential(56)
+    check_nesting(instrumented)
+
+
+def test_a_session_of_the_callers_own_is_seen(instrumented: Traced, sparkfly_sandbox: Sandbox) -> None:
+    sparkfly_sandbox.inject(503, path="/auth", times=1)
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:  # made after instrumenting: the instrumentation is in it
+            client = sparkfly_client.AsyncApiClient(auth_configuration(sparkfly_sandbox), session=session)
+            await sparkfly_client.AsyncCredentialsApi(client).get_credential(56)
+            await client.close()
+
+    asyncio.run(main())
+    check_nesting(instrumented)
+
+
+def test_concurrent_async_calls_each_parent_their_own_attempts(instrumented: Traced, sparkfly_sandbox: Sandbox) -> None:
+    async def main() -> None:
+        async with sparkfly_sandbox.async_api_client() as client:
+            api = sparkfly_client.AsyncCredentialsApi(client)
+            await asyncio.gather(
+                *(api.get_credential(56) for _ in range(4)), api.get_offer_eligibility_for_member(56, 56)
+            )
+
+    asyncio.run(main())
+    calls = instrumented.ours()
+    assert len(calls) == 5
+    for call in calls:
+        attempt = the_one(instrumented.attempts(call))
+        path = "/v1.0/credentials/eligible" if call.name.endswith("eligibility_for_member") else "/v1.0/credentials/56"
+        assert any(path in text for text in span_texts(attempt)), span_texts(attempt)
+
+
+# --- nothing when the application does not trace ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("provider", ["unset", "no-op"])
+def test_without_a_tracer_provider_no_span_is_made(
+    provider: str, driver: Driver, sparkfly_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forget_global_provider()
+    if provider == "no-op":
+        trace.set_tracer_provider(trace.NoOpTracerProvider())
+    asked: List[str] = []
+    for kind in (trace.ProxyTracerProvider, trace.NoOpTracerProvider):
+        monkeypatch.setattr(kind, "get_tracer", lambda *args, **kwargs: asked.append("tracer"))  # type: ignore[misc]
+    try:
+        with driver.client(auth_configuration(sparkfly_sandbox)) as client:
+            assert driver.credentials(client).get_credential(56).credential.id == 56
+    finally:
+        forget_global_provider()
+    assert asked == []
+
+
+PROGRAM = """
+import asyncio, json, sys
+{imports}
+import sparkfly_client
+from sparkfly_client.sandbox import Sandbox
+
+before = {{m for m in sys.modules if m.startswith("opentelemetry")}}
+with Sandbox() as sb:
+    config = sparkfly_client.Configuration(host=sb.url, auth_identity=sb.identity, auth_key=sb.key)
+    with sparkfly_client.ApiClient(config) as client:
+        sparkfly_client.CredentialsApi(client).get_credential(56)
+
+    async def main():
+        async with sparkfly_client.AsyncApiClient(config) as client:
+            await sparkfly_client.AsyncCredentialsApi(client).get_credential(56)
+
+    asyncio.run(main())
+after = {{m for m in sys.modules if m.startswith("opentelemetry")}}
+print(json.dumps({{"app": sorted(before), "calls": sorted(after - before)}}))
+"""
+
+
+@pytest.mark.parametrize("imports", ["", "import opentelemetry.trace"], ids=["app-without", "app-with-api-only"])
+def test_calls_import_no_opentelemetry_of_their_own(imports: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(PROGRAM.format(imports=imports))],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    imported = json.loads(done.stdout.strip().splitlines()[-1])
+    assert imported["calls"] == []  # nothing loaded by the calls, with or without the application's own
+    assert ("opentelemetry.trace" in imported["app"]) == bool(imports)
