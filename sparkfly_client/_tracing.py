@@ -17,6 +17,7 @@ message: those may carry a credential code or a secret.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING, Any, Dict, Generator, Optional, Tuple, Type, TypeVar
 from urllib.parse import urlsplit
@@ -40,15 +41,20 @@ _TRACE_MODULE = "opentelemetry.trace"
 _modules = sys.modules
 #: the provider the tracer below came from, and that tracer
 _cached: Tuple[Any, Any] = (None, None)
+_NOT_KEPT = object()
+_PROVIDER_VARIABLE = "OTEL_PYTHON_TRACER_PROVIDER"
+#: whether the process's environment names a tracer provider; looked at once, as OpenTelemetry's settings are read
+_named_by_environment: Optional[bool] = None
 
 T = TypeVar("T")
 
 
 def call_span(operation: str, endpoint: Endpoint[Any]) -> Optional[PlanSpan]:
     """The span of one operation call, started now; ``None`` when the application does not trace."""
-    if _modules.get(_TRACE_MODULE) is None:  # not imported (or blocked) by the application
+    trace = _modules.get(_TRACE_MODULE)
+    if trace is None:  # not imported (or blocked) by the application
         return None
-    tracer = _tracer()
+    tracer = _tracer(trace)
     if tracer is None:
         return None
     return PlanSpan(tracer, operation, endpoint.path, endpoint.method)
@@ -57,20 +63,27 @@ def call_span(operation: str, endpoint: Endpoint[Any]) -> Optional[PlanSpan]:
 def renewal_span() -> Optional[PlanSpan]:
     """The span of one ``/auth`` fetch (a token renewal), started now; ``None`` when the application does not
     trace. Started inside the span of the call that needed the token, it is that span's child."""
-    if _modules.get(_TRACE_MODULE) is None:  # not imported (or blocked) by the application
+    trace = _modules.get(_TRACE_MODULE)
+    if trace is None:  # not imported (or blocked) by the application
         return None
-    tracer = _tracer()
+    tracer = _tracer(trace)
     if tracer is None:
         return None
     return PlanSpan(tracer, RENEWAL_SPAN_NAME, _AUTH_TEMPLATE, None)
 
 
-def _tracer() -> Optional[Tracer]:
-    """This package's tracer from the global provider, or ``None`` while that is the API's no-op (or proxy) one."""
+def _tracer(trace: Any) -> Optional[Tracer]:
+    """This package's tracer from the global provider of ``trace`` (the module ``opentelemetry.trace``), or
+    ``None`` while that is the API's own no-op (or proxy) one."""
     global _cached
-    from opentelemetry import trace  # already imported by the application: a lookup, no loading
-
-    provider = trace.get_tracer_provider()
+    # What set_tracer_provider stored. Read directly, since the public getter costs a call some 1.5 us even when
+    # no provider is set (it looks up OTEL_PYTHON_TRACER_PROVIDER in os.environ through a KeyError); the getter is
+    # used where the API no longer keeps it there, or to load the provider that variable names.
+    provider: Any = getattr(trace, "_TRACER_PROVIDER", _NOT_KEPT)
+    if provider is None and not _provider_named_by_environment():
+        return None
+    if provider is None or provider is _NOT_KEPT:
+        provider = trace.get_tracer_provider()
     if isinstance(provider, (trace.ProxyTracerProvider, trace.NoOpTracerProvider)):
         return None
     cached_provider, tracer = _cached
@@ -78,6 +91,13 @@ def _tracer() -> Optional[Tracer]:
         tracer = provider.get_tracer("sparkfly_client", __version__)
         _cached = (provider, tracer)
     return tracer  # type: ignore[no-any-return]
+
+
+def _provider_named_by_environment() -> bool:
+    global _named_by_environment
+    if _named_by_environment is None:
+        _named_by_environment = _PROVIDER_VARIABLE in os.environ
+    return _named_by_environment
 
 
 class PlanSpan:
@@ -95,7 +115,7 @@ class PlanSpan:
 
         attributes: Dict[str, Any] = {"url.template": template}
         if method is not None:
-            attributes["http.request.method"] = method
+            attributes = {"http.request.method": method, **attributes}
         self.span: Span = tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
         self._template = template
         self._method = method

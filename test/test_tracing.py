@@ -6,19 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import textwrap
+import types
 from typing import Any, Dict, Iterator, List, Optional, Sequence
 
-import aiohttp
 import pytest
 import urllib3
 from auth_fixtures import IDENTITY, KEY, TokenIssuer
 from conftest import TOKEN
-from drivers import Driver, read_unread
+from drivers import HAVE_AIOHTTP, Driver, read_unread
 from opentelemetry import trace
-from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
 from opentelemetry.instrumentation.urllib3 import URLLib3Instrumentor
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -30,6 +30,11 @@ from scripted_server import Recorded, Reply, ScriptedServer
 import sparkfly_client
 from sparkfly_client.sandbox import Sandbox
 
+if HAVE_AIOHTTP:  # the async extra; without it the async runs are skipped
+    import aiohttp
+    from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
+
+NEEDS_AIOHTTP = pytest.mark.skipif(not HAVE_AIOHTTP, reason='needs the "async" extra')
 CODE = "7731-CREDENTIAL-CODE"  # a credential code: it must stay out of every span
 PASSWORD = "pw-correct-horse-SECRET"
 
@@ -92,12 +97,14 @@ def strip_query(url: Any) -> str:
 def instrumented(traced: Traced) -> Iterator[Traced]:
     """Both official instrumentations on, dropping the query from the URLs they record (as docs/Tracing.md says)."""
     URLLib3Instrumentor().instrument(tracer_provider=traced.provider, url_filter=strip_query)
-    AioHttpClientInstrumentor().instrument(tracer_provider=traced.provider, url_filter=strip_query)
+    if HAVE_AIOHTTP:
+        AioHttpClientInstrumentor().instrument(tracer_provider=traced.provider, url_filter=strip_query)
     try:
         yield traced
     finally:
         URLLib3Instrumentor().uninstrument()
-        AioHttpClientInstrumentor().uninstrument()
+        if HAVE_AIOHTTP:
+            AioHttpClientInstrumentor().uninstrument()
 
 
 def auth_configuration(sandbox: Sandbox, **settings: Any) -> sparkfly_client.Configuration:
@@ -436,6 +443,7 @@ def test_a_pool_manager_of_the_callers_own_is_seen(instrumented: Traced, sparkfl
     check_nesting(instrumented)
 
 
+@NEEDS_AIOHTTP
 def test_a_session_of_the_callers_own_is_seen(instrumented: Traced, sparkfly_sandbox: Sandbox) -> None:
     sparkfly_sandbox.inject(503, path="/auth", times=1)
 
@@ -449,6 +457,7 @@ def test_a_session_of_the_callers_own_is_seen(instrumented: Traced, sparkfly_san
     check_nesting(instrumented)
 
 
+@NEEDS_AIOHTTP
 def test_concurrent_async_calls_each_parent_their_own_attempts(instrumented: Traced, sparkfly_sandbox: Sandbox) -> None:
     async def main() -> None:
         async with sparkfly_sandbox.async_api_client() as client:
@@ -487,6 +496,48 @@ def test_without_a_tracer_provider_no_span_is_made(
     assert asked == []
 
 
+def test_an_api_that_keeps_its_provider_elsewhere_is_asked_through_its_getter(
+    traced: Traced, driver: Driver, sparkfly_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The client reads the provider the API keeps (its getter is slow); an API without it is asked publicly."""
+    public = types.ModuleType("opentelemetry.trace")
+    vars(public).update({name: value for name, value in vars(trace).items() if name != "_TRACER_PROVIDER"})
+    monkeypatch.setitem(sys.modules, "opentelemetry.trace", public)
+    with driver.client(sparkfly_sandbox.configuration()) as client:
+        driver.credentials(client).get_credential(56)
+    assert the_one(traced.spans()).name == "CredentialsApi.get_credential"
+
+
+NAMED_BY_ENVIRONMENT = """
+import sys
+from opentelemetry import trace
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+import sparkfly_client
+from sparkfly_client.sandbox import Sandbox
+
+with Sandbox() as sb, sb.api_client() as client:
+    api = sparkfly_client.CredentialsApi(client)
+    api.get_credential(56)  # its span loads the provider the environment names
+    exporter = InMemorySpanExporter()
+    trace.get_tracer_provider().add_span_processor(SimpleSpanProcessor(exporter))
+    api.get_credential(56)
+print(type(trace.get_tracer_provider()).__module__, [span.name for span in exporter.get_finished_spans()])
+"""
+
+
+def test_a_provider_named_by_the_environment_is_used() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", NAMED_BY_ENVIRONMENT],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        env={**os.environ, "OTEL_PYTHON_TRACER_PROVIDER": "sdk_tracer_provider"},
+    )
+    assert done.stdout.split() == ["opentelemetry.sdk.trace", "['CredentialsApi.get_credential']"]
+
+
 PROGRAM = """
 import asyncio, json, sys
 {imports}
@@ -503,7 +554,8 @@ with Sandbox() as sb:
         async with sparkfly_client.AsyncApiClient(config) as client:
             await sparkfly_client.AsyncCredentialsApi(client).get_credential(56)
 
-    asyncio.run(main())
+    if {have_aiohttp}:
+        asyncio.run(main())
 after = {{m for m in sys.modules if m.startswith("opentelemetry")}}
 print(json.dumps({{"app": sorted(before), "calls": sorted(after - before)}}))
 """
@@ -512,7 +564,7 @@ print(json.dumps({{"app": sorted(before), "calls": sorted(after - before)}}))
 @pytest.mark.parametrize("imports", ["", "import opentelemetry.trace"], ids=["app-without", "app-with-api-only"])
 def test_calls_import_no_opentelemetry_of_their_own(imports: str) -> None:
     done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(PROGRAM.format(imports=imports))],
+        [sys.executable, "-c", textwrap.dedent(PROGRAM.format(imports=imports, have_aiohttp=HAVE_AIOHTTP))],
         capture_output=True,
         text=True,
         check=True,
