@@ -80,7 +80,7 @@ class ApiClient(ClientBase):
 
     def run_call(self, call: Call[Any], variant: Variant) -> Any:
         """Run one operation call; ``variant`` picks the model, the ApiResponse or the unread response."""
-        span = call_span(variant.operation, call.endpoint)  # None unless the application traces
+        span = call_span(variant, call)  # None unless the application traces
         if span is None:
             return self._drive(self._plan(call, variant.result), variant.result)
         with span:

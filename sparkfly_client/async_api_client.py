@@ -74,7 +74,7 @@ class AsyncApiClient(ClientBase):
     def run_call(self, call: Call[Any], variant: Variant) -> Coroutine[Any, Any, Any]:
         """Check the arguments and build the request (raising before anything is sent), then hand back the
         coroutine that runs the call; ``variant`` picks the model, the ApiResponse or the unread response."""
-        span = call_span(variant.operation, call.endpoint)  # None unless the application traces
+        span = call_span(variant, call)  # None unless the application traces
         if span is None:
             return self._drive(self._plan(call, variant.result), variant.result)
         return self._traced(span, call, variant)
