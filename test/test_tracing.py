@@ -1,126 +1,32 @@
-"""OpenTelemetry: each operation call is one CLIENT span over real HTTP, parent of its /auth fetch's span and of the
-spans the urllib3 and aiohttp instrumentations make of every attempt; nothing secret in any span; nothing made
-(and nothing imported) when the application does not trace."""
+"""OpenTelemetry: each operation call is one CLIENT span over real HTTP, with the HTTP semantic-convention
+attributes, parent of its /auth fetch's span and of the spans the urllib3 and aiohttp instrumentations make of every
+attempt; a failure is its error.type and an error status; nothing secret or identifier-bearing in any span."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
-import subprocess
-import sys
-import textwrap
-import types
-from typing import Any, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Dict, Optional
 
 import pytest
-import urllib3
 from auth_fixtures import IDENTITY, KEY, TokenIssuer
 from conftest import TOKEN
-from drivers import HAVE_AIOHTTP, Driver, read_unread
-from opentelemetry import trace
+from drivers import Driver, read_unread
 from opentelemetry.instrumentation.urllib3 import URLLib3Instrumentor
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode
-from opentelemetry.util._once import Once
 from scripted_server import Recorded, Reply, ScriptedServer
+from tracing_fixtures import (
+    Traced,
+    attributes,
+    auth_configuration,
+    span_texts,
+    the_one,
+)
 
 import sparkfly_client
 from sparkfly_client.sandbox import Sandbox
 
-if HAVE_AIOHTTP:  # the async extra; without it the async runs are skipped
-    import aiohttp
-    from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
-
-NEEDS_AIOHTTP = pytest.mark.skipif(not HAVE_AIOHTTP, reason='needs the "async" extra')
 CODE = "7731-CREDENTIAL-CODE"  # a credential code: it must stay out of every span
 PASSWORD = "pw-correct-horse-SECRET"
-
-
-class Traced:
-    """The global tracer provider for one test, and what it exported."""
-
-    def __init__(self) -> None:
-        self.exporter = InMemorySpanExporter()
-        self.provider = TracerProvider()
-        self.provider.add_span_processor(SimpleSpanProcessor(self.exporter))
-
-    def spans(self) -> List[ReadableSpan]:
-        return list(self.exporter.get_finished_spans())
-
-    def ours(self) -> List[ReadableSpan]:
-        """The spans the client made (not the instrumentations)."""
-        return [s for s in self.spans() if is_ours(s)]
-
-    def named(self, name: str) -> List[ReadableSpan]:
-        return [s for s in self.ours() if s.name == name]
-
-    def children(self, parent: ReadableSpan) -> List[ReadableSpan]:
-        assert parent.context is not None
-        return [s for s in self.spans() if s.parent is not None and s.parent.span_id == parent.context.span_id]
-
-    def attempts(self, parent: ReadableSpan) -> List[ReadableSpan]:
-        """The instrumentations' spans of ``parent``'s attempts, in the order they ended."""
-        return [s for s in self.children(parent) if not is_ours(s)]
-
-
-def is_ours(span: ReadableSpan) -> bool:
-    return span.instrumentation_scope is not None and span.instrumentation_scope.name == "sparkfly_client"
-
-
-def forget_global_provider() -> None:
-    # OpenTelemetry lets a process set its global provider once; its own test utilities reset it this way.
-    trace._TRACER_PROVIDER_SET_ONCE = Once()
-    trace._TRACER_PROVIDER = None
-    trace._PROXY_TRACER_PROVIDER = trace.ProxyTracerProvider()
-
-
-@pytest.fixture
-def traced() -> Iterator[Traced]:
-    chosen = Traced()
-    forget_global_provider()
-    trace.set_tracer_provider(chosen.provider)
-    try:
-        yield chosen
-    finally:
-        chosen.provider.shutdown()
-        forget_global_provider()
-
-
-def strip_query(url: Any) -> str:
-    return str(url).partition("?")[0]
-
-
-@pytest.fixture
-def instrumented(traced: Traced) -> Iterator[Traced]:
-    """Both official instrumentations on, dropping the query from the URLs they record (as docs/Tracing.md says)."""
-    URLLib3Instrumentor().instrument(tracer_provider=traced.provider, url_filter=strip_query)
-    if HAVE_AIOHTTP:
-        AioHttpClientInstrumentor().instrument(tracer_provider=traced.provider, url_filter=strip_query)
-    try:
-        yield traced
-    finally:
-        URLLib3Instrumentor().uninstrument()
-        if HAVE_AIOHTTP:
-            AioHttpClientInstrumentor().uninstrument()
-
-
-def auth_configuration(sandbox: Sandbox, **settings: Any) -> sparkfly_client.Configuration:
-    """The sandbox with its /auth identity and key, and no static token: the first call fetches one."""
-    return sparkfly_client.Configuration(
-        host=sandbox.url, auth_identity=sandbox.identity, auth_key=sandbox.key, **settings
-    )
-
-
-def the_one(spans: Sequence[ReadableSpan]) -> ReadableSpan:
-    assert len(spans) == 1, [s.name for s in spans]
-    return spans[0]
-
-
-def attributes(span: ReadableSpan) -> Dict[str, Any]:
-    return dict(span.attributes or {})
 
 
 # --- the call span -----------------------------------------------------------------------------------------------
@@ -362,18 +268,6 @@ def test_a_refused_token_fetch_fails_both_spans_with_its_status(
 # --- nothing secret ----------------------------------------------------------------------------------------------
 
 
-def span_texts(span: ReadableSpan) -> List[str]:
-    """Everything a span carries that an exporter sends: name, status, every attribute and event, links."""
-    texts = [span.name, span.status.description or ""]
-    texts += [f"{key}={value}" for key, value in attributes(span).items()]
-    for event in span.events:
-        texts.append(event.name)
-        texts += [f"{key}={value}" for key, value in (event.attributes or {}).items()]
-    for link in span.links:
-        texts += [f"{key}={value}" for key, value in (link.attributes or {}).items()]
-    return texts
-
-
 def test_no_span_holds_a_secret_or_a_credential_code(
     instrumented: Traced, driver: Driver, server: ScriptedServer
 ) -> None:
@@ -420,156 +314,3 @@ def test_the_instrumentations_record_the_query_unless_filtered(traced: Traced, s
     ours = the_one(traced.ours())
     assert not any("5600" in text for text in span_texts(ours))
     assert any("identifier=5600" in text for text in span_texts(the_one(traced.attempts(ours))))
-
-
-# --- the caller's own pool manager or session --------------------------------------------------------------------
-
-
-def check_nesting(traced: Traced) -> None:
-    """A token fetch retried once, then the call: every attempt's span under the span that made it."""
-    call = the_one(traced.named("CredentialsApi.get_credential"))
-    authenticate = the_one(traced.named("authenticate"))
-    assert authenticate.parent.span_id == call.context.span_id  # type: ignore[union-attr]
-    assert len(traced.attempts(authenticate)) == 2
-    assert len(traced.attempts(call)) == 1
-    assert len(traced.spans()) == 5
-
-
-def test_a_pool_manager_of_the_callers_own_is_seen(instrumented: Traced, sparkfly_sandbox: Sandbox) -> None:
-    sparkfly_sandbox.inject(503, path="/auth", times=1)
-    manager = urllib3.PoolManager()
-    with sparkfly_client.ApiClient(auth_configuration(sparkfly_sandbox), pool_manager=manager) as client:
-        sparkfly_client.CredentialsApi(client).get_credential(56)
-    check_nesting(instrumented)
-
-
-@NEEDS_AIOHTTP
-def test_a_session_of_the_callers_own_is_seen(instrumented: Traced, sparkfly_sandbox: Sandbox) -> None:
-    sparkfly_sandbox.inject(503, path="/auth", times=1)
-
-    async def main() -> None:
-        async with aiohttp.ClientSession() as session:  # made after instrumenting: the instrumentation is in it
-            client = sparkfly_client.AsyncApiClient(auth_configuration(sparkfly_sandbox), session=session)
-            await sparkfly_client.AsyncCredentialsApi(client).get_credential(56)
-            await client.close()
-
-    asyncio.run(main())
-    check_nesting(instrumented)
-
-
-@NEEDS_AIOHTTP
-def test_concurrent_async_calls_each_parent_their_own_attempts(instrumented: Traced, sparkfly_sandbox: Sandbox) -> None:
-    async def main() -> None:
-        async with sparkfly_sandbox.async_api_client() as client:
-            api = sparkfly_client.AsyncCredentialsApi(client)
-            await asyncio.gather(
-                *(api.get_credential(56) for _ in range(4)), api.get_offer_eligibility_for_member(56, 56)
-            )
-
-    asyncio.run(main())
-    calls = instrumented.ours()
-    assert len(calls) == 5
-    for call in calls:
-        attempt = the_one(instrumented.attempts(call))
-        path = "/v1.0/credentials/eligible" if call.name.endswith("eligibility_for_member") else "/v1.0/credentials/56"
-        assert any(path in text for text in span_texts(attempt)), span_texts(attempt)
-
-
-# --- nothing when the application does not trace ----------------------------------------------------------------
-
-
-@pytest.mark.parametrize("provider", ["unset", "no-op"])
-def test_without_a_tracer_provider_no_span_is_made(
-    provider: str, driver: Driver, sparkfly_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    forget_global_provider()
-    if provider == "no-op":
-        trace.set_tracer_provider(trace.NoOpTracerProvider())
-    asked: List[str] = []
-    for kind in (trace.ProxyTracerProvider, trace.NoOpTracerProvider):
-        monkeypatch.setattr(kind, "get_tracer", lambda *args, **kwargs: asked.append("tracer"))  # type: ignore[misc]
-    try:
-        with driver.client(auth_configuration(sparkfly_sandbox)) as client:
-            assert driver.credentials(client).get_credential(56).credential.id == 56
-    finally:
-        forget_global_provider()
-    assert asked == []
-
-
-def test_an_api_that_keeps_its_provider_elsewhere_is_asked_through_its_getter(
-    traced: Traced, driver: Driver, sparkfly_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The client reads the provider the API keeps (its getter is slow); an API without it is asked publicly."""
-    public = types.ModuleType("opentelemetry.trace")
-    vars(public).update({name: value for name, value in vars(trace).items() if name != "_TRACER_PROVIDER"})
-    monkeypatch.setitem(sys.modules, "opentelemetry.trace", public)
-    with driver.client(sparkfly_sandbox.configuration()) as client:
-        driver.credentials(client).get_credential(56)
-    assert the_one(traced.spans()).name == "CredentialsApi.get_credential"
-
-
-NAMED_BY_ENVIRONMENT = """
-import sys
-from opentelemetry import trace
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-import sparkfly_client
-from sparkfly_client.sandbox import Sandbox
-
-with Sandbox() as sb, sb.api_client() as client:
-    api = sparkfly_client.CredentialsApi(client)
-    api.get_credential(56)  # its span loads the provider the environment names
-    exporter = InMemorySpanExporter()
-    trace.get_tracer_provider().add_span_processor(SimpleSpanProcessor(exporter))
-    api.get_credential(56)
-print(type(trace.get_tracer_provider()).__module__, [span.name for span in exporter.get_finished_spans()])
-"""
-
-
-def test_a_provider_named_by_the_environment_is_used() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", NAMED_BY_ENVIRONMENT],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-        env={**os.environ, "OTEL_PYTHON_TRACER_PROVIDER": "sdk_tracer_provider"},
-    )
-    assert done.stdout.split() == ["opentelemetry.sdk.trace", "['CredentialsApi.get_credential']"]
-
-
-PROGRAM = """
-import asyncio, json, sys
-{imports}
-import sparkfly_client
-from sparkfly_client.sandbox import Sandbox
-
-before = {{m for m in sys.modules if m.startswith("opentelemetry")}}
-with Sandbox() as sb:
-    config = sparkfly_client.Configuration(host=sb.url, auth_identity=sb.identity, auth_key=sb.key)
-    with sparkfly_client.ApiClient(config) as client:
-        sparkfly_client.CredentialsApi(client).get_credential(56)
-
-    async def main():
-        async with sparkfly_client.AsyncApiClient(config) as client:
-            await sparkfly_client.AsyncCredentialsApi(client).get_credential(56)
-
-    if {have_aiohttp}:
-        asyncio.run(main())
-after = {{m for m in sys.modules if m.startswith("opentelemetry")}}
-print(json.dumps({{"app": sorted(before), "calls": sorted(after - before)}}))
-"""
-
-
-@pytest.mark.parametrize("imports", ["", "import opentelemetry.trace"], ids=["app-without", "app-with-api-only"])
-def test_calls_import_no_opentelemetry_of_their_own(imports: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(PROGRAM.format(imports=imports, have_aiohttp=HAVE_AIOHTTP))],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    imported = json.loads(done.stdout.strip().splitlines()[-1])
-    assert imported["calls"] == []  # nothing loaded by the calls, with or without the application's own
-    assert ("opentelemetry.trace" in imported["app"]) == bool(imports)
