@@ -14,6 +14,7 @@ from sparkfly_client._client_base import ClientBase
 from sparkfly_client._ratelimit import WAIT_FOR_CHANGE, Ticket
 from sparkfly_client._request import Call, RequestOptions, Variant
 from sparkfly_client._steps import Admit, Authenticate, Clock, Discard, Observe, Send, Step, Wait
+from sparkfly_client._tracing import call_span, renewal_span
 from sparkfly_client.configuration import Configuration
 from sparkfly_client.rest import RESTClientObject, discard
 
@@ -81,7 +82,11 @@ class ApiClient(ClientBase):
 
     def run_call(self, call: Call[Any], variant: Variant) -> Any:
         """Run one operation call; ``variant`` picks the model, the ApiResponse or the unread response."""
-        return self._drive(self._plan(call, variant.result), variant.result)
+        span = call_span(variant, call)  # None unless the application traces
+        if span is None:
+            return self._drive(self._plan(call, variant.result), variant.result)
+        with span:
+            return self._drive(span.observe(self._plan(call, variant.result)), variant.result)
 
     def _drive(self, plan: Generator[Step, Any, Any], result: Optional[str] = None) -> Any:
         """Step ``plan`` to its end; what it returns is finished into ``result`` (see ``ClientBase._finish``)."""
@@ -145,6 +150,12 @@ class ApiClient(ClientBase):
             raise step.lock_timed_out()
         try:
             token = step.settled()
-            return token if token is not None else self._drive(step.renewal())
+            if token is not None:
+                return token
+            span = renewal_span()
+            if span is None:
+                return self._drive(step.renewal())  # type: ignore[no-any-return]
+            with span:
+                return self._drive(span.observe(step.renewal()))  # type: ignore[no-any-return]
         finally:
             self._renewal_lock.release()

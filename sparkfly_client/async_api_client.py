@@ -14,6 +14,7 @@ from sparkfly_client._client_base import ClientBase
 from sparkfly_client._ratelimit import WAIT_FOR_CHANGE, Ticket
 from sparkfly_client._request import Call, Variant
 from sparkfly_client._steps import Admit, Authenticate, Clock, Discard, Observe, Send, Step, Wait
+from sparkfly_client._tracing import PlanSpan, call_span, renewal_span
 from sparkfly_client.configuration import Configuration
 
 if TYPE_CHECKING:
@@ -76,7 +77,14 @@ class AsyncApiClient(ClientBase):
     def run_call(self, call: Call[Any], variant: Variant) -> Coroutine[Any, Any, Any]:
         """Check the arguments and build the request (raising before anything is sent), then hand back the
         coroutine that runs the call; ``variant`` picks the model, the ApiResponse or the unread response."""
-        return self._drive(self._plan(call, variant.result), variant.result)
+        span = call_span(variant, call)  # None unless the application traces
+        if span is None:
+            return self._drive(self._plan(call, variant.result), variant.result)
+        return self._traced(span, call, variant)
+
+    async def _traced(self, span: PlanSpan, call: Call[Any], variant: Variant) -> Any:
+        with span:  # the span is current in the task's context while the plan is stepped
+            return await self._drive(span.observe(self._plan(call, variant.result)), variant.result)
 
     async def _drive(self, plan: Generator[Step, Any, Any], result: Optional[str] = None) -> Any:
         """Step ``plan`` to its end; what it returns is finished into ``result`` (see ``ClientBase._finish``)."""
@@ -138,7 +146,13 @@ class AsyncApiClient(ClientBase):
             raise step.lock_timed_out()
         try:
             token = step.settled()
-            return token if token is not None else await self._drive(step.renewal())
+            if token is not None:
+                return token
+            span = renewal_span()
+            if span is None:
+                return await self._drive(step.renewal())  # type: ignore[no-any-return]
+            with span:
+                return await self._drive(span.observe(step.renewal()))  # type: ignore[no-any-return]
         finally:
             lock.release()
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
@@ -49,3 +49,20 @@ def api_client(driver: Driver, configuration: sparkfly_client.Configuration) -> 
 @pytest.fixture
 def api(driver: Driver, api_client: sparkfly_client.ApiClient) -> sparkfly_client.CredentialsApi:
     return driver.credentials(api_client)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def traced() -> Iterator[Any]:
+    """A global OpenTelemetry tracer provider exporting in memory, for one test (see tracing_fixtures.py, imported
+    here only when asked for: no other test has OpenTelemetry imported)."""
+    from tracing_fixtures import tracing_for_one_test
+
+    yield from tracing_for_one_test()
+
+
+@pytest.fixture
+def instrumented(traced: Any) -> Iterator[Any]:
+    """``traced``, with the urllib3 and aiohttp instrumentations on it."""
+    from tracing_fixtures import instrumented_for_one_test
+
+    yield from instrumented_for_one_test(traced)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+from typing import List
 
 import pytest
 
@@ -48,6 +49,8 @@ def test_example_runs_against_a_fresh_sandbox(example: Example, sparkfly_sandbox
 
 RUNTIME_PACKAGES = {"sparkfly_client", "urllib3", "pydantic", "pydantic_core", "dateutil", "typing_extensions"}
 ASYNC_EXTRA = {"aiohttp"}
+#: what the examples of docs/Tracing.md and docs/Testing.md may import: the demo skips them, saying why, without it
+SKIPPED_WITHOUT = {"opentelemetry", "pytest"}
 
 
 def is_standard_library(module: str) -> bool:
@@ -76,14 +79,15 @@ def test_standard_library_is_told_from_installed_packages() -> None:
 @pytest.mark.parametrize("example", EXAMPLES, ids=[example.label for example in EXAMPLES])
 def test_example_needs_only_the_runtime_dependencies(example: Example) -> None:
     """The README's main command installs the package alone: no example may need a test tool. An example
-    of the async client may also use the ``async`` extra."""
+    of the async client may also use the ``async`` extra; one on tracing or testing OpenTelemetry or pytest, which
+    the demo skips it without (see test_demo_skips_examples_whose_test_tools_are_missing)."""
     imported = set()
     for node in ast.walk(ast.parse(example.code)):
         if isinstance(node, ast.Import):
             imported |= {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             imported.add(node.module.split(".")[0])
-    allowed = RUNTIME_PACKAGES | (ASYNC_EXTRA if "AsyncApiClient" in example.code else set())
+    allowed = RUNTIME_PACKAGES | SKIPPED_WITHOUT | (ASYNC_EXTRA if "AsyncApiClient" in example.code else set())
     assert {name for name in imported - allowed if not is_standard_library(name)} == set()
 
 
@@ -123,6 +127,22 @@ asyncio.run(main())
 """
 
 
+def run_demo_without(root: Path, hidden: str) -> List[str]:
+    """The lines the demo printed for the examples under ``root``, run with the module ``hidden`` (when named)
+    hidden from the demo's own interpreter, which decides: what an install without it looks like."""
+    hide = f"sys.modules[{hidden!r}] = None; " if hidden else ""
+    program = f"import sys; {hide}from sparkfly_client.sandbox.__main__ import main; sys.exit(main(sys.argv[1:]))"
+    done = subprocess.run(
+        [sys.executable, "-c", program, "demo", "--root", str(root)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout.splitlines()
+
+
 @pytest.mark.parametrize("aiohttp_installed", [False, True])
 def test_demo_skips_async_examples_without_aiohttp(tmp_path: Path, aiohttp_installed: bool) -> None:
     if aiohttp_installed:
@@ -132,18 +152,7 @@ def test_demo_skips_async_examples_without_aiohttp(tmp_path: Path, aiohttp_insta
         f"# Demo\n\n```python\nprint('fine')\n```\n\n## Async\n\n```python\n{ASYNC_EXAMPLE}```\n",
         encoding="utf-8",
     )
-    # The demo's own interpreter decides; hiding aiohttp there is what an install without the extra looks like.
-    hide = "" if aiohttp_installed else "sys.modules['aiohttp'] = None; "
-    program = f"import sys; {hide}from sparkfly_client.sandbox.__main__ import main; sys.exit(main(sys.argv[1:]))"
-    done = subprocess.run(
-        [sys.executable, "-c", program, "demo", "--root", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    lines = done.stdout.splitlines()
+    lines = run_demo_without(tmp_path, "" if aiohttp_installed else "aiohttp")
     assert lines[1] == "ok    README.md:3 Demo: fine"
     if aiohttp_installed:
         assert lines[2] == "ok    README.md:9 Async: 56"
@@ -153,6 +162,35 @@ def test_demo_skips_async_examples_without_aiohttp(tmp_path: Path, aiohttp_insta
             'skip  README.md:9 Async: needs aiohttp, which is not installed: pip install "sparkfly_client[async]"'
         )
         assert lines[-1] == "1 of 2 examples ran; 1 skipped"
+
+
+TRACING_EXAMPLE = """from opentelemetry.sdk.trace import TracerProvider
+
+print(TracerProvider().get_tracer("demo").start_span("demo").is_recording())
+"""
+TESTING_EXAMPLE = """import pytest
+
+print(pytest.main(["--version"]))
+"""
+
+
+@pytest.mark.parametrize("hidden", ["", "opentelemetry", "opentelemetry.sdk", "pytest"])
+def test_demo_skips_examples_whose_test_tools_are_missing(tmp_path: Path, hidden: str) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "README.md").write_text(
+        f"# Demo\n\n## Tracing\n\n```python\n{TRACING_EXAMPLE}```\n\n## Testing\n\n```python\n{TESTING_EXAMPLE}```\n",
+        encoding="utf-8",
+    )
+    tracing, testing = run_demo_without(tmp_path, hidden)[1:3]
+    skip = 'skip  README.md:{}: needs {}, which is not installed: pip install "sparkfly_client[test]"'
+    if hidden.startswith("opentelemetry"):
+        assert tracing == skip.format("5 Tracing", "opentelemetry.sdk.trace")
+    else:
+        assert tracing == "ok    README.md:5 Tracing: True"
+    if hidden == "pytest":
+        assert testing == skip.format("13 Testing", "pytest")
+    else:
+        assert testing.startswith("ok    README.md:13 Testing: pytest "), testing
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[example.label for example in EXAMPLES])

@@ -2,8 +2,9 @@
 
 Each example runs exactly as written, in its own interpreter, against its own fresh sandbox with
 :data:`EXAMPLE_MEMBERS` numbered members (1000, 1001, ...), with the variables of :meth:`Sandbox.environ`
-(``SPARKFLY_HOST``, ``API_KEY``, ``SPARKFLY_SANDBOX_MEMBERS``, ...) pointing at it. An example
-of the async client is skipped, with the reason, when aiohttp (the ``async`` extra) is not installed.
+(``SPARKFLY_HOST``, ``API_KEY``, ``SPARKFLY_SANDBOX_MEMBERS``, ...) pointing at it. An example of the async client
+is skipped, with the reason, when aiohttp (the ``async`` extra) is not installed, and one importing OpenTelemetry or
+pytest when that is not.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ _ANY_FENCE = re.compile(r"^```.*?^```[ \t]*$", re.DOTALL | re.MULTILINE)
 _HEADING = re.compile(r"^#+[ \t]+(.+?)[ \t]*$", re.MULTILINE)
 _GENERIC_HEADINGS = frozenset({"Example", "Properties"})
 _USES_AIOHTTP = re.compile(r"\bAsyncApiClient\b|^[ \t]*(?:import|from)[ \t]+aiohttp\b", re.MULTILINE)
+#: modules of the ``test`` extra an example may import (tracing, running tests), by their full dotted names
+_TEST_EXTRA_IMPORT = re.compile(r"^[ \t]*(?:import|from)[ \t]+((?:opentelemetry|pytest)\b[\w.]*)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,17 @@ def missing_requirement(example: Example) -> Optional[str]:
     """Why ``example`` cannot run in this interpreter, or ``None`` when it can."""
     if _USES_AIOHTTP.search(example.code) and importlib.util.find_spec("aiohttp") is None:
         return 'needs aiohttp, which is not installed: pip install "sparkfly_client[async]"'
+    for module in _TEST_EXTRA_IMPORT.findall(example.code):
+        if not _importable(module):
+            return f'needs {module}, which is not installed: pip install "sparkfly_client[test]"'
     return None
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ImportError:  # a parent package is missing
+        return False
 
 
 def run_example(example: Example, sandbox: Sandbox, timeout: float = 60.0) -> ExampleResult:
