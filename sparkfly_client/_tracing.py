@@ -118,7 +118,7 @@ class PlanSpan:
         #: the URL of the first attempt
         self._url: Optional[str] = None
         self._sends = 0
-        #: the response of the plan's last step, when that step was a send that got one
+        #: the response of the plan's last send, when it got one
         self._response: Optional[Response] = None
         self._token: Any = None  # what attaching the span to the context gave, to detach it
 
@@ -130,7 +130,6 @@ class PlanSpan:
                 step = plan.send(outcome)
             except StopIteration as done:
                 return done.value  # type: ignore[no-any-return]
-            self._response = None
             if type(step) is Send:
                 if self._method is None:  # an /auth fetch: its method is that of its attempts
                     self._method_sent = step.method
@@ -139,9 +138,8 @@ class PlanSpan:
                 if self._url is None:
                     self._url = step.url
                 outcome = yield step
-                if type(outcome) is Response:
-                    self._response = outcome
-            else:
+                self._response = outcome if type(outcome) is Response else None
+            else:  # a wait, or the rate limit's steps: the last send's response stands
                 outcome = yield step
 
     def __enter__(self) -> PlanSpan:
