@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from sparkfly_client.sandbox import Sandbox
 
@@ -97,3 +101,23 @@ def test_both_sides_of_the_cold_start_refuse_an_error_status() -> None:
         floor, sdk = run_snippet(FLOOR, elsewhere), run_snippet(SDK, elsewhere)
     assert floor.returncode != 0 and "GET /v1.0/credentials/56 answered 404" in floor.stderr
     assert sdk.returncode != 0 and "NotFoundException" in sdk.stderr
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="counting instructions needs valgrind")
+def test_the_cold_start_benchmark_counts_each_sides_instructions() -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "cold_start.py"), "--instructions"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    counts = {
+        row[0]: (float(row[1]), float(row[2]))
+        for row in re.findall(r"^\| (\S+) \| ([\d.]+) \| ([\d.]+) \|$", done.stdout, re.M)
+    }
+    (sdk, ratio), (floor, one) = counts[SDK], counts[FLOOR]
+    assert one == 1.0 and floor > 100  # millions: importing urllib3 and pydantic alone takes more
+    assert abs(sdk / floor - ratio) < 0.001
+    extra = float(re.search(r"The SDK's extra: (-?[\d.]+) million", done.stdout).group(1))  # type: ignore[union-attr]
+    assert abs(extra - (sdk - floor)) < 0.02
