@@ -19,7 +19,7 @@ Each aiohttp client is one ``ClientSession`` with keep-alive and a connector of 
 connections as the SDK's pool. CPU is this process's CPU time (``time.process_time``), so the event
 loop's own work is counted with the calls it runs. At concurrency 1 a round is one awaited call; at
 concurrency N it is N calls gathered as N tasks on one client. Each client takes turns with the floor
-alone, round by round (the order rotating from batch to batch; see ``run.floor_pairs``); each figure is
+alone, round by round (the order rotating from batch to batch; see ``common.floor_pairs``); each figure is
 the median over batches after a warm-up, in µs per call (a round's CPU divided by its calls).
 """
 
@@ -42,19 +42,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import aiohttp  # noqa: E402
-from floor_models import (  # noqa: E402
-    FloorCredentialList,
-    FloorCredentialResponse,
-    KeepingCredentialList,
-    KeepingCredentialResponse,
-)
-from run import (  # noqa: E402
+from common import (  # noqa: E402
     CREDENTIAL_ID,
     FLOOR,
     FLOOR_KEEPING,
     SDK,
     TOKEN,
     Timing,
+    check_answers,
     floor_pairs,
     floor_request_body,
     load_average,
@@ -62,6 +57,12 @@ from run import (  # noqa: E402
     rotated,
     sdk_calls,
     us,
+)
+from floor_models import (  # noqa: E402
+    FloorCredentialList,
+    FloorCredentialResponse,
+    KeepingCredentialList,
+    KeepingCredentialResponse,
 )
 from server import canned_server  # noqa: E402
 
@@ -171,14 +172,9 @@ def make_clients(url: str, connections: int) -> List[AsyncClient]:
 async def check_results(clients: List[AsyncClient]) -> None:
     """Every client must decode the same answers, or the comparison is meaningless."""
     for client in clients:
-        one = await client.calls["get_credential"]()
-        many = await client.calls["get_credentials"]()
-        created = await client.calls["create_credential"]()
-        one_id = one["credential"]["id"] if isinstance(one, dict) else one.credential.id
-        count = len(many["credentials"]) if isinstance(many, dict) else len(many.credentials)
-        created_id = created["credential"]["id"] if isinstance(created, dict) else created.credential.id
-        if (one_id, created_id) != (1056, 1056) or count != 1000:
-            raise SystemExit(f"{client.name} decoded unexpected answers: {one_id}, {created_id}, {count} credentials")
+        calls = client.calls
+        one, many = await calls["get_credential"](), await calls["get_credentials"]()
+        check_answers(client.name, one, many, await calls["create_credential"]())
 
 
 def one_round(call: AsyncCall, concurrency: int) -> Callable[[], Awaitable[Any]]:
@@ -224,7 +220,7 @@ async def time_rounds(
 async def time_pairs(
     clients: List[AsyncClient], operation: str, concurrency: int, warmup: int, rounds: int, batches: int
 ) -> Dict[str, Dict[str, Timing]]:
-    """Each client's timings in its pair with the floor (``run.floor_pairs``), by the client's name."""
+    """Each client's timings in its pair with the floor (``common.floor_pairs``), by the client's name."""
     timed = {}
     for pair in floor_pairs(clients):
         timed[pair[1].name] = await time_rounds(pair, operation, concurrency, warmup, rounds, batches)

@@ -37,8 +37,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from async_bench import AsyncCall, AsyncClient, aiohttp_client, parse_options, sdk_client, time_pairs  # noqa: E402
+from common import ANSWERED_ID, CREDENTIAL_ID, FLOOR, TOKEN, floor_request_body, load_average, paired_rows, us  # noqa: E402
 from floor_models import FloorCredentialList, FloorCredentialResponse  # noqa: E402
-from run import CREDENTIAL_ID, FLOOR, TOKEN, floor_request_body, load_average, paired_rows, us  # noqa: E402
 from server import canned_server  # noqa: E402
 
 import sparkfly_client  # noqa: E402
@@ -176,7 +176,7 @@ async def check_results(clients: List[AsyncClient]) -> None:
     for client in clients:
         for operation in OPERATIONS:
             answer = await client.calls[operation]()
-            if answer.credential.id != 1056:  # the canned answer's
+            if answer.credential.id != ANSWERED_ID:
                 raise SystemExit(f"{client.name} decoded an unexpected answer to {operation}: {answer!r}")
 
 

@@ -1,57 +1,27 @@
 """Plain pydantic models equal in shape to the SDK's: the decoding half of the floor.
 
 Same fields and types as ``sparkfly_client.models``, with pydantic's default configuration and
-plain ``datetime``: what anyone would write by hand to decode these bodies.
+plain ``datetime``: what anyone would write by hand to decode these bodies. The credential and its
+response are those of ``floor_credential``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Dict, List, Optional, Union
 
+from floor_credential import FloorCredential, FloorCredentialResponse
 from pydantic import BaseModel, ConfigDict
 
-
-class FloorCredential(BaseModel):
-    id: Optional[int] = None
-    account_id: Optional[int] = None
-    created_at: Optional[datetime] = None
-    updated_at: Optional[datetime] = None
-    identifier: Optional[str] = None
-    member_id: Optional[int] = None
-    store_id: Optional[int] = None
-    channel_id: Optional[int] = None
-    offer_ids: Optional[List[int]] = None
-    annotations: Optional[Union[Dict[str, Any], str]] = None
-    code_lifetime: Optional[int] = None
-    supports_barcode: Optional[bool] = None
-    merchant_id: Optional[int] = None
-    offer_name: Optional[str] = None
-    merchant_name: Optional[str] = None
-    location_address: Optional[str] = None
-    url: Optional[str] = None
-    status: Optional[str] = None
-    offer_id: Optional[int] = None
-    redeemed_at: Optional[datetime] = None
-    voided_at: Optional[datetime] = None
-    redeeming_account_id: Optional[int] = None
-    eligible_channel_id: Optional[int] = None
-    credential_type: Optional[int] = None
-    redemption_identifier_type: Optional[int] = None
-    type: Optional[str] = None
-    reusable: Optional[bool] = None
-    locked: Optional[bool] = None
-    printable: Optional[bool] = None
-    token: Optional[str] = None
-    barcodes_supported: Optional[str] = None
-    custom_data: Optional[Dict[str, Any]] = None
-    offer_expires: Optional[datetime] = None
-    processed_at: Optional[datetime] = None
-
-
-class FloorCredentialResponse(BaseModel):
-    credential: Optional[FloorCredential] = None
-    errors: Optional[Dict[str, Any]] = None
+__all__ = [
+    "FloorCredential",
+    "FloorCredentialResponse",
+    "FloorCredentialList",
+    "FloorCredentialInput",
+    "FloorCredentialInputRequest",
+    "KeepingCredential",
+    "KeepingCredentialResponse",
+    "KeepingCredentialList",
+]
 
 
 class FloorCredentialList(BaseModel):
@@ -90,7 +60,7 @@ class KeepingCredential(FloorCredential):
 
 class KeepingCredentialResponse(FloorCredentialResponse):
     model_config = ConfigDict(extra="allow")
-    credential: Optional[KeepingCredential] = None
+    credential: KeepingCredential
 
 
 class KeepingCredentialList(FloorCredentialList):

@@ -28,7 +28,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import FLOOR, SDK, floor_client, sdk_client  # noqa: E402
+from common import FLOOR, SDK  # noqa: E402
+from run import floor_client, sdk_client  # noqa: E402
 from server import canned_server  # noqa: E402
 
 CLIENTS = (("sync", FLOOR), ("sync", SDK), ("async", FLOOR), ("async", SDK))

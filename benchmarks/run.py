@@ -37,7 +37,7 @@ import tempfile
 import threading
 import time
 import tracemalloc
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -46,11 +46,25 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import urllib3  # noqa: E402
-from cold_start import cold_starts  # noqa: E402
+from cold_start import cold_starts, wall_ratio  # noqa: E402
 from cold_start import report as cold_start_report  # noqa: E402
+from common import (  # noqa: E402
+    CREDENTIAL_ID,
+    FLOOR,
+    FLOOR_KEEPING,
+    SDK,
+    TOKEN,
+    Timing,
+    check_answers,
+    floor_pairs,
+    floor_request_body,
+    load_average,
+    paired_rows,
+    rotated,
+    sdk_calls,
+    us,
+)
 from floor_models import (  # noqa: E402
-    FloorCredentialInput,
-    FloorCredentialInputRequest,
     FloorCredentialList,
     FloorCredentialResponse,
     KeepingCredentialList,
@@ -60,12 +74,7 @@ from server import ServerProcess, canned_server  # noqa: E402
 
 import sparkfly_client  # noqa: E402
 
-TOKEN = "bench-token"
-CREDENTIAL_ID = 56
 OPERATIONS = ("get_credential", "create_credential", "get_credentials")
-FLOOR = "floor"
-FLOOR_KEEPING = "floor, unknown fields kept"
-SDK = "sparkfly_client"
 GENERATED = "openapi-generator"
 GENERATED_PACKAGE = "sparkfly_generated"
 
@@ -80,22 +89,6 @@ class Client:
 
 
 # --- the clients ------------------------------------------------------------------------------
-
-
-def sdk_calls(api: Any) -> Dict[str, Callable[[], Any]]:
-    """The three calls on a ``CredentialsApi`` or an ``AsyncCredentialsApi`` (whose calls return coroutines)."""
-
-    def create() -> Any:
-        request = sparkfly_client.CredentialInputRequest(
-            credential=sparkfly_client.CredentialInput(member_id=56, offer_id=56, channel_id=56)
-        )
-        return api.create_credential(credential_input_request=request)
-
-    return {
-        "get_credential": lambda: api.get_credential(CREDENTIAL_ID),
-        "create_credential": create,
-        "get_credentials": lambda: api.get_credentials(member_id=56),
-    }
 
 
 def sdk_client(url: str) -> Client:
@@ -129,11 +122,6 @@ def json_client(url: str) -> Client:
 
     calls, pool = _urllib3_calls(url, json.loads, json.loads, encode)
     return Client("urllib3+json", calls, pool.clear)
-
-
-def floor_request_body() -> bytes:
-    request = FloorCredentialInputRequest(credential=FloorCredentialInput(member_id=56, offer_id=56, channel_id=56))
-    return request.model_dump_json(exclude_unset=True).encode()
 
 
 def floor_client(url: str, keep_unknown_fields: bool = False) -> Client:
@@ -216,45 +204,11 @@ def generated_client(url: str, package_dir: Path) -> Client:
 # --- measurements -----------------------------------------------------------------------------
 
 
-@dataclass
-class Timing:
-    cpu: List[float] = field(default_factory=list)  # seconds per call, one entry per batch
-    wall: List[float] = field(default_factory=list)
-
-
 def check_results(clients: List[Client]) -> None:
     """Every client must decode the same answers, or the comparison is meaningless."""
     for client in clients:
-        one = client.calls["get_credential"]()
-        many = client.calls["get_credentials"]()
-        created = client.calls["create_credential"]()
-        one_id = one["credential"]["id"] if isinstance(one, dict) else one.credential.id
-        count = len(many["credentials"]) if isinstance(many, dict) else len(many.credentials)
-        created_id = created["credential"]["id"] if isinstance(created, dict) else created.credential.id
-        if (one_id, created_id) != (1056, 1056) or count != 1000:
-            raise SystemExit(f"{client.name} decoded unexpected answers: {one_id}, {created_id}, {count} credentials")
-
-
-def rotated(clients: List[Any], batch: int) -> List[Any]:
-    """The clients in the order of their turns in ``batch``: the first moves one place each batch."""
-    return clients[batch % len(clients) :] + clients[: batch % len(clients)]
-
-
-def floor_pairs(clients: List[Any]) -> List[List[Any]]:
-    """The floor with each other client: the clients are timed pair by pair, taking turns call by call.
-
-    Taking turns with every client at once favoured whatever code the most of them share: the floor's
-    (urllib3 or aiohttp, and pydantic, as the other raw clients run it) stayed in the CPU's caches between its
-    own calls, the SDK's own code did not. In a pair, each one's code runs between two calls of the other's.
-    """
-    floor = next(client for client in clients if client.name == FLOOR)
-    return [[floor, client] for client in clients if client is not floor]
-
-
-def paired_rows(timed: Dict[str, Dict[str, Timing]]) -> List[Tuple[str, Timing, Timing]]:
-    """(client, its timing, the floor's timing in the same turns), the floor first (its turns with the SDK),
-    from each client's pair's timings."""
-    return [(FLOOR, timed[SDK][FLOOR], timed[SDK][FLOOR]), *((name, t[name], t[FLOOR]) for name, t in timed.items())]
+        calls = client.calls
+        check_answers(client.name, calls["get_credential"](), calls["get_credentials"](), calls["create_credential"]())
 
 
 def time_calls(clients: List[Client], operation: str, warmup: int, per_batch: int, batches: int) -> Dict[str, Timing]:
@@ -392,15 +346,6 @@ def throughput_server() -> Tuple[str, str, Optional[ServerProcess]]:
 # --- report -----------------------------------------------------------------------------------
 
 
-def load_average() -> float:
-    """The one-minute load average, or NaN where the platform has none."""
-    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-
-
-def us(seconds: float) -> str:
-    return f"{seconds * 1e6:,.0f}"
-
-
 def machine_line() -> str:
     import pydantic
 
@@ -530,7 +475,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     print(
         f"| ready to call: sparkfly_client over floor <= 25 ms | {ready:+.1f} ms | {'yes' if ready <= 25 else 'no'} |"
     )
-    cold_ratio = cold[SDK][0] / cold[FLOOR][0]
+    cold_ratio = wall_ratio(cold)
     print(f"| cold start wall / floor <= 1.05 | {cold_ratio:.3f} | {'yes' if cold_ratio <= 1.05 else 'no'} |")
     memory = peaks[SDK] / peaks[FLOOR]
     print(f"| list peak memory / floor <= 1.20 | {memory:.2f} | {'yes' if memory <= 1.2 else 'no'} |")

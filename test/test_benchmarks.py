@@ -1,29 +1,75 @@
-"""The async benchmarks run, and report every client or layer against the floor of its own turns."""
+"""The benchmark scripts import one another in no circle; the async benchmarks run, and report every client or
+layer against the floor of its own turns."""
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
-from typing import List
+from typing import Dict, List, Set
 
 import pytest
 
-pytest.importorskip("aiohttp")
-
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
+BENCHMARKS = ROOT / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
 
-from run import FLOOR, SDK, Timing, floor_pairs, paired_rows  # noqa: E402
+from common import FLOOR, SDK, Timing, floor_pairs, paired_rows  # noqa: E402
 
 QUICK = ["--batches", "5", "--scale", "0.01", "--concurrency", "2"]
 
 
+def benchmark_imports() -> Dict[str, Set[str]]:
+    """The benchmark modules each benchmark module imports, by module name: every import statement counts, at the
+    top, inside a function or under ``TYPE_CHECKING``."""
+    modules = {path.stem: path for path in BENCHMARKS.glob("*.py")}
+    imported: Dict[str, Set[str]] = {}
+    for name, path in modules.items():
+        names: Set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+        imported[name] = names & set(modules)
+    return imported
+
+
+def circles(imports: Dict[str, Set[str]]) -> List[List[str]]:
+    """Every module from which an import path leads back to it, with that path."""
+    found = []
+    for start in sorted(imports):
+        paths = [[start]]
+        seen: Set[str] = set()
+        while paths:
+            path = paths.pop()
+            for following in sorted(imports[path[-1]]):
+                if following == start:
+                    found.append([*path, start])
+                elif following not in seen:
+                    seen.add(following)
+                    paths.append([*path, following])
+    return found
+
+
+def test_no_benchmark_module_imports_another_in_a_circle() -> None:
+    imports = benchmark_imports()
+    assert {"run", "async_bench", "async_layers", "instructions", "cold_start", "common"} <= set(imports)
+    assert "async_bench" in imports["run"] and "async_layers" in imports["instructions"]  # imports in functions count
+    assert circles(imports) == []
+    assert circles({"low": {"high"}, "high": {"low"}, "other": set()}) == [
+        ["high", "low", "high"],
+        ["low", "high", "low"],
+    ]
+
+
 def run(script: str) -> List[List[str]]:
+    pytest.importorskip("aiohttp")
     done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / script), *QUICK],
+        [sys.executable, str(BENCHMARKS / script), *QUICK],
         capture_output=True,
         text=True,
         check=True,

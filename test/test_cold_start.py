@@ -1,15 +1,26 @@
-"""A cold start builds only the models its call decodes; the cold-start benchmark runs."""
+"""A cold start builds only the models its call decodes; the cold-start benchmark's floor is the least code with
+the same guarantees, and the benchmark runs."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from sparkfly_client.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS = ROOT / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+from cold_start import FLOOR, SDK, SNIPPETS  # noqa: E402
+from server import canned_server  # noqa: E402
 
 FIRST_CALL = """
 import json, sys
@@ -42,7 +53,7 @@ def test_the_first_call_builds_only_the_model_it_decodes(sparkfly_sandbox: Sandb
 
 def test_the_cold_start_benchmark_reports_both_sides() -> None:
     done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "cold_start.py"), "--runs", "1"],
+        [sys.executable, str(BENCHMARKS / "cold_start.py"), "--runs", "1"],
         capture_output=True,
         text=True,
         check=True,
@@ -50,3 +61,63 @@ def test_the_cold_start_benchmark_reports_both_sides() -> None:
     )
     assert "| sparkfly_client | " in done.stdout and "| floor | " in done.stdout
     assert "Target: cold start wall / floor <= 1.05: " in done.stdout
+
+
+# Run after the floor's snippet: the models it defined, whether it loaded the other floor models, its pool's limits.
+FLOOR_SEEN = """
+import json, pydantic
+def subclasses(cls):
+    return [c for sub in cls.__subclasses__() for c in (sub, *subclasses(sub))]
+models = sorted(c.__name__ for c in subclasses(pydantic.BaseModel) if not c.__module__.startswith("pydantic"))
+settings = pool.connection_pool_kw
+retries = getattr(settings["retries"], "total", settings["retries"])  # recent urllib3 makes False a Retry(False)
+print(json.dumps({"models": models, "floor_models": "floor_models" in sys.modules, "retries": retries,
+                  "timeout": [settings["timeout"].connect_timeout, settings["timeout"].read_timeout]}))
+"""
+
+
+def run_snippet(side: str, url: str, epilogue: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(BENCHMARKS), os.environ.get("PYTHONPATH", "")])}
+    command = [sys.executable, "-c", SNIPPETS[side] + epilogue, url]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_the_floor_defines_only_the_models_its_answer_decodes_with_limits_and_no_retries() -> None:
+    with canned_server() as server:
+        done = run_snippet(FLOOR, server.url, FLOOR_SEEN)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.splitlines()[-1])
+    assert seen == {
+        "models": ["FloorCredential", "FloorCredentialResponse"],
+        "floor_models": False,
+        "retries": False,
+        "timeout": [5.0, 30.0],
+    }
+
+
+def test_both_sides_of_the_cold_start_refuse_an_error_status() -> None:
+    with canned_server() as server:
+        elsewhere = server.url + "/elsewhere"  # the canned server answers 404 outside /v1.0/credentials
+        floor, sdk = run_snippet(FLOOR, elsewhere), run_snippet(SDK, elsewhere)
+    assert floor.returncode != 0 and "GET /v1.0/credentials/56 answered 404" in floor.stderr
+    assert sdk.returncode != 0 and "NotFoundException" in sdk.stderr
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="counting instructions needs valgrind")
+def test_the_cold_start_benchmark_counts_each_sides_instructions() -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "cold_start.py"), "--instructions"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    counts = {
+        row[0]: (float(row[1]), float(row[2]))
+        for row in re.findall(r"^\| (\S+) \| ([\d.]+) \| ([\d.]+) \|$", done.stdout, re.M)
+    }
+    (sdk, ratio), (floor, one) = counts[SDK], counts[FLOOR]
+    assert one == 1.0 and floor > 100  # millions: importing urllib3 and pydantic alone takes more
+    assert abs(sdk / floor - ratio) < 0.001
+    extra = float(re.search(r"The SDK's extra: (-?[\d.]+) million", done.stdout).group(1))  # type: ignore[union-attr]
+    assert abs(extra - (sdk - floor)) < 0.02
