@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from sparkfly_client.sandbox.limits import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT
+from sparkfly_client.sandbox.members import check_member_count
 from sparkfly_client.sandbox.server import DEFAULTS, Sandbox
-from sparkfly_client.sandbox.state import DEMO_CHANNELS, DEMO_MEMBERS, DEMO_OFFERS, DEMO_STORES
+from sparkfly_client.sandbox.state import DEMO_CHANNELS, DEMO_OFFERS, DEMO_STORES
 
 DEFAULT_PORT = 8056
 
@@ -35,6 +36,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--max-connections", type=int, default=DEFAULT_MAX_CONNECTIONS, help="connections served at once"
     )
+    parser.add_argument(
+        "--members",
+        type=_member_count,
+        default=None,
+        metavar="N",
+        help="add members 1000 to 1000+N-1 (default 0; 100 for 'demo')",
+    )
     commands = parser.add_subparsers(dest="command")
     demo = commands.add_parser("demo", help="run every ```python example of README.md and docs/*.md")
     demo.add_argument(
@@ -45,6 +53,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--verbose", "-v", action="store_true", help="show what failing examples printed")
     return parser
+
+
+def _member_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    try:
+        return check_member_count(count)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _credential_settings(args: argparse.Namespace) -> Dict[str, Any]:
@@ -65,6 +84,7 @@ def serve(args: argparse.Namespace) -> int:
             args.port,
             read_timeout=args.read_timeout,
             max_connections=args.max_connections,
+            members=args.members or 0,
             **_credential_settings(args),
         )
     except OSError as exc:
@@ -83,7 +103,7 @@ def serve(args: argparse.Namespace) -> int:
     print(f"  Authorization:  Bearer {sandbox.jwt}")
     print(
         "Demo data: members "
-        + ", ".join(map(str, DEMO_MEMBERS))
+        + sandbox.state.members.describe()
         + "; offers "
         + offers
         + "; channels "
@@ -123,7 +143,10 @@ def demo(args: argparse.Namespace) -> int:
         print(f"no ```python examples found under {root} (README.md, docs/*.md); pass --root", file=sys.stderr)
         return 2
     print(f"Running {len(examples)} documented examples, each against a fresh sandbox:", flush=True)
-    results = run_examples(examples, sandbox_settings=_credential_settings(args))
+    settings = _credential_settings(args)
+    if args.members is not None:
+        settings["members"] = args.members
+    results = run_examples(examples, sandbox_settings=settings)
     for result in results:
         print(result.summary())
         if args.verbose and result.failed:

@@ -1,7 +1,8 @@
 """The documented examples: find every ```python block in README.md and docs/*.md and run it.
 
-Each example runs exactly as written, in its own interpreter, against its own fresh sandbox,
-with the variables of :meth:`Sandbox.environ` (``SPARKFLY_HOST``, ``API_KEY``, ...) pointing at it. An example
+Each example runs exactly as written, in its own interpreter, against its own fresh sandbox with
+:data:`EXAMPLE_MEMBERS` numbered members (1000, 1001, ...), with the variables of :meth:`Sandbox.environ`
+(``SPARKFLY_HOST``, ``API_KEY``, ``SPARKFLY_SANDBOX_MEMBERS``, ...) pointing at it. An example
 of the async client is skipped, with the reason, when aiohttp (the ``async`` extra) is not installed.
 """
 
@@ -28,9 +29,12 @@ __all__ = [
     "run_example",
     "run_examples",
     "default_root",
+    "EXAMPLE_MEMBERS",
 ]
 
 FAILURE_MARKER = "Exception when calling"
+#: The numbered members (1000 to 1099) each example's sandbox has, unless the settings say otherwise.
+EXAMPLE_MEMBERS = 100
 _FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.DOTALL | re.MULTILINE)
 _ANY_FENCE = re.compile(r"^```.*?^```[ \t]*$", re.DOTALL | re.MULTILINE)
 _HEADING = re.compile(r"^#+[ \t]+(.+?)[ \t]*$", re.MULTILINE)
@@ -148,11 +152,13 @@ def run_example(example: Example, sandbox: Sandbox, timeout: float = 60.0) -> Ex
 def run_examples(
     examples: Sequence[Example], workers: Optional[int] = None, sandbox_settings: Optional[Mapping[str, Any]] = None
 ) -> List[ExampleResult]:
-    """Run each example against its own fresh sandbox (``Sandbox(**sandbox_settings)`` on a free port),
-    a few at a time; results in the given order."""
+    """Run each example against its own fresh sandbox (``Sandbox(**sandbox_settings)`` on a free port, with
+    :data:`EXAMPLE_MEMBERS` members unless the settings give ``members``), a few at a time; results in the
+    given order."""
+    settings = {"members": EXAMPLE_MEMBERS, **(sandbox_settings or {})}
 
     def run_fresh(example: Example) -> ExampleResult:
-        with Sandbox(**(sandbox_settings or {})) as sandbox:
+        with Sandbox(**settings) as sandbox:
             return run_example(example, sandbox)
 
     with ThreadPoolExecutor(max_workers=workers or min(4, os.cpu_count() or 1)) as pool:

@@ -28,7 +28,9 @@ class Fault:
       ``body`` is ``None``) instead of handling the request.
     - ``delay``: stall this many seconds first; with no ``status`` and no ``drop`` the request is
       then handled normally, so it is simply slow.
-    - ``drop``: read the request, then close the connection without answering.
+    - ``drop``: read the request, then close the connection without answering (the request is not handled).
+    - ``lose_answer``: handle the request in full (its effect stays), then close the connection without
+      sending the answer; a ``delay`` stalls after handling, before closing. Not with ``status`` or ``drop``.
 
     ``method`` and ``path`` narrow which requests match; ``path`` is a shell-style pattern whose ``*``
     also spans ``/`` (``/v1.0/credentials/*`` matches ``/v1.0/credentials/56/redeem``). ``None`` matches everything.
@@ -42,6 +44,7 @@ class Fault:
     times: int = 1
     method: Optional[str] = None
     path: Optional[str] = None
+    lose_answer: bool = False
 
     def __post_init__(self) -> None:
         """Refuse (``ValueError`` naming the field) anything that could not be answered as given."""
@@ -56,6 +59,13 @@ class Fault:
             raise ValueError(f"delay must be a number of seconds from 0 to {MAX_DELAY:g}, got {_shown(self.delay)}")
         if not isinstance(self.drop, bool):
             raise ValueError(f"drop must be true or false, got {_shown(self.drop)}")
+        if not isinstance(self.lose_answer, bool):
+            raise ValueError(f"lose_answer must be true or false, got {_shown(self.lose_answer)}")
+        if self.lose_answer and (self.status is not None or self.drop):
+            raise ValueError(
+                "lose_answer cannot be combined with status or drop: a lost answer is the sandbox's own, "
+                "a dropped request is never handled"
+            )
         if not (_is_int(self.times) and self.times >= 1):
             raise ValueError(f"times must be an integer of at least 1, got {_shown(self.times)}")
         if self.method is not None:

@@ -97,12 +97,14 @@ class Reply:
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """What the sandbox saw (no headers: they carry credentials) and what it answered (0: dropped)."""
+    """What the sandbox saw (no headers: they carry credentials) and the status of its answer (0: dropped
+    unhandled); ``answered`` is ``False`` when no answer went out (dropped, or handled and its answer lost)."""
 
     method: str
     path: str
     query: Dict[str, str]
     status: int
+    answered: bool = True
 
 
 Handler = Callable[["Sandbox", Request], Reply]

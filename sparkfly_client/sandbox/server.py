@@ -66,6 +66,9 @@ class Sandbox:
 
     A request must arrive whole within ``read_timeout`` seconds of when the server starts waiting for it,
     and at most ``max_connections`` connections are served at once (see "Limits" in docs/Sandbox.md).
+
+    ``members=N`` adds members ``1000`` to ``1000 + N - 1`` (external identifiers ``member-1000``, ...) to
+    the demo members 56, 57 and 58; each gets offers 56 and 57 on both channels.
     """
 
     def __init__(
@@ -83,6 +86,7 @@ class Sandbox:
         rate_window: float = 60.0,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        members: int = 0,
     ) -> None:
         check_connection_settings(read_timeout, max_connections)
         self.read_timeout = float(read_timeout)
@@ -91,7 +95,9 @@ class Sandbox:
         self.token_ttl = token_ttl
         self.rate_limit, self.rate_window = rate_limit, rate_window
         self._host = host
-        self.state = SandboxState()
+        self.state = SandboxState(members)
+        #: How many numbered members (from 1000) the sandbox has besides the demo members.
+        self.members = self.state.members.count
         self.faults = FaultQueue()
         self._lock = threading.Lock()
         self._issued: Dict[str, float] = {}
@@ -139,7 +145,7 @@ class Sandbox:
     # --- data, faults, what was seen -----------------------------------------------------------
 
     def reset(self) -> None:
-        """Back to the demo data, with no faults pending and an empty request log."""
+        """Back to the demo data (the numbered members stay), with no faults pending and an empty request log."""
         self.state.reset()
         self.faults.clear()
         with self._lock:
@@ -156,13 +162,15 @@ class Sandbox:
         times: int = 1,
         method: Optional[str] = None,
         path: Optional[str] = None,
+        lose_answer: bool = False,
     ) -> Fault:
         """Make the next ``times`` requests (matching ``method``/``path`` when given) fail; see :class:`Fault`.
 
         ``sb.inject(429, headers={"Retry-After": "1"}, times=2)``, ``sb.inject(503)``,
-        ``sb.inject(delay=2.0)``, ``sb.inject(drop=True, method="GET")``.
+        ``sb.inject(delay=2.0)``, ``sb.inject(drop=True, method="GET")``,
+        ``sb.inject(lose_answer=True, method="POST")``.
         """
-        return self.faults.add(Fault(status, headers or {}, body, delay, drop, times, method, path))
+        return self.faults.add(Fault(status, headers or {}, body, delay, drop, times, method, path, lose_answer))
 
     def clear_faults(self) -> None:
         self.faults.clear()
@@ -212,7 +220,8 @@ class Sandbox:
         )
 
     def environ(self) -> Dict[str, str]:
-        """Environment variables the documented examples read, pointing at this sandbox."""
+        """Environment variables the documented examples read, pointing at this sandbox
+        (``SPARKFLY_SANDBOX_MEMBERS``: how many numbered members, from 1000, it has)."""
         return {
             "SPARKFLY_HOST": self.url,
             "API_KEY": self.token,
@@ -222,6 +231,7 @@ class Sandbox:
             "BEARER_TOKEN": self.jwt,
             "AUTH_IDENTITY": self.identity,
             "AUTH_KEY": self.key,
+            "SPARKFLY_SANDBOX_MEMBERS": str(self.members),
         }
 
     def configuration(self, **settings: Any) -> Configuration:
@@ -247,11 +257,11 @@ class Sandbox:
     # --- one request ---------------------------------------------------------------------------
 
     def answer(self, request: Request) -> Optional[Reply]:
-        """The reply to a request, or ``None`` when a fault says to drop the connection."""
+        """The reply to a request, or ``None`` when a fault says to close the connection without one."""
         route, params, allowed = self._match(request.method, request.path)
         is_control = request.path.startswith(CONTROL_PREFIX)
         fault = None if is_control else self.faults.take(request.method, request.path)
-        if fault is not None:
+        if fault is not None and not fault.lose_answer:
             if fault.delay:
                 time.sleep(fault.delay)
             if fault.drop:
@@ -272,6 +282,11 @@ class Sandbox:
             reply = Reply(error.status, error.body, dict(error.headers), error.content_type)
         if route is not None and route.family == CUSTOMER:
             reply.headers = {**self._rate_limit_headers(), **reply.headers}
+        if fault is not None and fault.lose_answer:  # handled in full; the answer never leaves
+            if fault.delay:
+                time.sleep(fault.delay)
+            self._record(request, reply, answered=False)
+            return None
         return reply if is_control else self._record(request, reply)
 
     def _match(self, method: str, path: str) -> Tuple[Optional[Route], Dict[str, str], List[str]]:
@@ -331,9 +346,13 @@ class Sandbox:
             "Rate-Limit-Reset": formatdate(reset_at, usegmt=True),
         }
 
-    def _record(self, request: Request, reply: Optional[Reply]) -> Optional[Reply]:
+    def _record(self, request: Request, reply: Optional[Reply], answered: bool = True) -> Optional[Reply]:
+        """Log the request with its answer's status (0 when dropped unhandled); ``answered`` when it goes out."""
+        status = reply.status if reply is not None else 0
         with self._lock:
             self._requests.append(
-                RecordedRequest(request.method, request.path, dict(request.query), reply.status if reply else 0)
+                RecordedRequest(
+                    request.method, request.path, dict(request.query), status, answered and reply is not None
+                )
             )
         return reply

@@ -16,6 +16,7 @@ from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tupl
 
 from sparkfly_client.sandbox.bodies import CREDENTIAL_TYPES, credential_fields, customer_credential_fields
 from sparkfly_client.sandbox.errors import HttpError, ProblemError, SparkflyError
+from sparkfly_client.sandbox.members import DEMO_MEMBER_IDENTIFIERS, DEMO_MEMBERS, Members
 from sparkfly_client.sandbox.search import MAX_PER_PAGE, CredentialSearch
 
 __all__ = [
@@ -60,9 +61,6 @@ class Store:
     address: str
 
 
-DEMO_MEMBERS: Dict[int, str] = {56: "Demo Member", 57: "Club Member", 58: "New Member"}
-#: The members' external identifiers, accepted as ``member_identifier`` instead of ``member_id``.
-DEMO_MEMBER_IDENTIFIERS: Dict[str, int] = {"member-56": 56, "member-57": 57, "member-58": 58}
 DEMO_CHANNELS: Dict[int, str] = {56: "Mobile App", 57: "Point of Sale"}
 DEMO_STORES: Dict[int, Store] = {
     56: Store(56, "Q Burger Downtown", "100 Main St, Portland, OR 97204"),
@@ -87,14 +85,16 @@ _UPDATABLE = ("channel_id", "store_id", "merchant_id", "identifier", "type", "re
 
 
 class SandboxState:
-    """Members, offers, channels and stores (fixed demo data) and the credentials made at run time."""
+    """Members, offers, channels and stores (fixed demo data, plus ``members`` numbered members from 1000)
+    and the credentials made at run time."""
 
-    def __init__(self) -> None:
+    def __init__(self, members: int = 0) -> None:
+        self.members = Members(members)
         self._lock = threading.Lock()
         self.reset()
 
     def reset(self) -> None:
-        """Back to the demo data: only credential 56 (open, member/offer/channel/store 56)."""
+        """Back to the demo data: only credential 56 (open, member/offer/channel/store 56); members stay."""
         with self._lock:
             self._credentials: Dict[int, Dict[str, Any]] = {}
             self._customer_credentials: Dict[str, Dict[str, Any]] = {}
@@ -193,7 +193,7 @@ class SandboxState:
             return copy.deepcopy(credential)
 
     def eligibility(self, member_id: int, offer_id: int) -> Dict[str, Any]:
-        refusal = _offer_refusal(offer_id, member_id, channel_id=None)
+        refusal = self._offer_refusal(offer_id, member_id, channel_id=None)
         return {"is_eligible": refusal is None, "status": refusal or "eligible"}
 
     # --- customer credentials (upsert) ---------------------------------------------------------
@@ -228,23 +228,22 @@ class SandboxState:
             if credential["identifier"] == identifier and credential["id"] != own_id and not credential["voided_at"]:
                 raise SparkflyError(400, "Identifier has already been taken", f"Credential {credential['id']} has it")
 
-    @staticmethod
-    def _resolve_member(fields: Dict[str, Any]) -> Dict[str, Any]:
+    def _resolve_member(self, fields: Dict[str, Any]) -> Dict[str, Any]:
         """``member_identifier`` (the member's external id) stands for ``member_id`` when that is not given."""
         external = fields.get("member_identifier")
         if external is None or fields.get("member_id") is not None:
             return fields
-        if external not in DEMO_MEMBER_IDENTIFIERS:
+        member = self.members.with_identifier(external)
+        if member is None:
             raise SparkflyError(400, f"Member with identifier {external} not found")
-        return {**fields, "member_id": DEMO_MEMBER_IDENTIFIERS[external]}
+        return {**fields, "member_id": member.id}
 
-    @staticmethod
-    def _check_references(fields: Mapping[str, Any]) -> None:
+    def _check_references(self, fields: Mapping[str, Any]) -> None:
         if fields.get("member_id") is None:
             raise SparkflyError(400, "member_id is required", "Member can't be blank")
         if fields.get("channel_id") is None:
             raise SparkflyError(400, "channel_id is required", "Channel can't be blank, please specify a channel_id")
-        if fields["member_id"] not in DEMO_MEMBERS:
+        if fields["member_id"] not in self.members:
             raise SparkflyError(400, f"Member with ID {fields['member_id']} not found")
         if fields["channel_id"] not in DEMO_CHANNELS:
             raise SparkflyError(400, f"Channel with ID {fields['channel_id']} not found")
@@ -252,14 +251,13 @@ class SandboxState:
         if store_id is not None and store_id not in DEMO_STORES:
             raise SparkflyError(400, f"Store with ID {store_id} not found")
 
-    @staticmethod
-    def _offers_for(fields: Mapping[str, Any]) -> List[Offer]:
+    def _offers_for(self, fields: Mapping[str, Any]) -> List[Offer]:
         """The offers to attach (``offer_ids``, else ``offer_id``), each checked for the member and channel."""
         offer_ids: Sequence[int] = fields.get("offer_ids") or (
             [fields["offer_id"]] if fields.get("offer_id") is not None else []
         )
         for offer_id in offer_ids:
-            refusal = _offer_refusal(offer_id, fields["member_id"], fields["channel_id"])
+            refusal = self._offer_refusal(offer_id, fields["member_id"], fields["channel_id"])
             if refusal is not None:
                 raise SparkflyError(400, refusal)
         return [DEMO_OFFERS[offer_id] for offer_id in dict.fromkeys(offer_ids)]
@@ -330,18 +328,19 @@ class SandboxState:
         credential.update({"status": status, stamp_field: now, "updated_at": now})
         return copy.deepcopy(credential)
 
-
-def _offer_refusal(offer_id: int, member_id: int, channel_id: Optional[int]) -> Optional[str]:
-    """Why the member may not get the offer (on that channel), or ``None`` when they may."""
-    offer = DEMO_OFFERS.get(offer_id)
-    if offer is None:
-        return f"Offer with ID {offer_id} not found"
-    if member_id not in DEMO_MEMBERS:
-        return f"Member with ID {member_id} not found"
-    if not offer.active:
-        return f"Offer with ID {offer_id} is no longer active"
-    if offer.member_ids is not None and member_id not in offer.member_ids:
-        return f"Member must be eligible for offer: {offer.name}"
-    if channel_id is not None and channel_id not in offer.channel_ids:
-        return f"Offer {offer.name} is not available on channel {channel_id}"
-    return None
+    def _offer_refusal(self, offer_id: int, member_id: int, channel_id: Optional[int]) -> Optional[str]:
+        """Why the member may not get the offer (on that channel), or ``None`` when they may."""
+        offer = DEMO_OFFERS.get(offer_id)
+        if offer is None:
+            return f"Offer with ID {offer_id} not found"
+        member = self.members.get(member_id)
+        if member is None:
+            return f"Member with ID {member_id} not found"
+        if not offer.active:
+            return f"Offer with ID {offer_id} is no longer active"
+        if offer.member_ids is not None and member_id not in offer.member_ids:
+            return f"Member must be eligible for offer: {offer.name}"
+        on_channel = channel_id in offer.channel_ids or offer_id in member.offers_on_every_channel
+        if channel_id is not None and not on_channel:
+            return f"Offer {offer.name} is not available on channel {channel_id}"
+        return None
