@@ -8,6 +8,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from bulk_helpers import SandboxProcess  # noqa: E402
 from drivers import DRIVERS, Driver  # noqa: E402
 from scripted_server import Reply, ScriptedServer  # noqa: E402
 
@@ -49,3 +50,17 @@ def api_client(driver: Driver, configuration: sparkfly_client.Configuration) -> 
 @pytest.fixture
 def api(driver: Driver, api_client: sparkfly_client.ApiClient) -> sparkfly_client.CredentialsApi:
     return driver.credentials(api_client)  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def bulk_server_process() -> Iterator[SandboxProcess]:
+    """A sandbox in its own process with 5,000 numbered members, for the bulk tool's tests."""
+    running = SandboxProcess(members=5000)
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def bulk_server(bulk_server_process: SandboxProcess) -> SandboxProcess:
+    bulk_server_process.reset()  # the demo data back; the numbered members stay
+    return bulk_server_process
