@@ -133,3 +133,34 @@ async def test_the_sync_form_inside_an_event_loop_says_to_pass_the_async_client(
         pytest.raises(BulkInputError, match="pass an AsyncApiClient and await"),
     ):
         issue_credentials(api_client, rows, journal=tmp_path / "run.db")
+
+
+@pytest.mark.asyncio
+async def test_a_credential_that_stays_locked_fails_its_row_after_the_tries_and_the_others_go_on(
+    bulk_server: SandboxProcess, tmp_path: Path
+) -> None:
+    from sparkfly_client.bulk.jobs import MAX_TRIES, VoidJob
+    from sparkfly_client.bulk.journal import Journal
+    from sparkfly_client.bulk.rows import VOID, row_source
+
+    locked, free = (bulk_server.create(member_id=2900 + n, channel_id=56, offer_id=56) for n in range(2))
+    assert (
+        bulk_server.pool.request("POST", f"{bulk_server.url}/__sandbox/credentials/{locked['id']}/lock").status == 200
+    )
+    waits: List[float] = []
+
+    async def no_wait(seconds: float) -> None:  # the backoff between tries, taken note of instead of waited
+        waits.append(seconds)
+
+    journal = Journal(tmp_path / "void.db", "void")
+    journal.prepare(row_source([{"id": locked["id"]}, {"id": free["id"]}]), VOID)
+    async with sparkfly_client.AsyncApiClient(configuration(bulk_server)) as api_client:
+        report = await VoidJob(api_client, journal, sleep=no_wait).run()
+    journal.close()
+    assert (report.voided, report.failed) == (1, 1) and len(waits) == MAX_TRIES - 1
+    assert report.problems == [
+        "failed: line 1: the credential stayed locked for processing over 6 tries: "
+        "This credential is currently locked for processing. Please try again later."
+    ]
+    states = {c["id"]: c["status"] for c in bulk_server.credentials() if c["member_id"] >= 2900}
+    assert states == {locked["id"]: "open", free["id"]: "voided"}

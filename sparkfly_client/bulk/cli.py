@@ -108,6 +108,9 @@ def main(argv: Optional[List[str]] = None, environ: Optional[Dict[str, str]] = N
     except ImportError as exc:  # aiohttp, for the async client
         print(f'error: {exc}; the bulk tool needs it: pip install "sparkfly_client[cli]"', file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:  # while reading the input, before anything was sent
+        print("interrupted before anything was sent", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _run_job(args: argparse.Namespace, env: Dict[str, str]) -> int:

@@ -9,6 +9,7 @@ again, after settling, with a growing wait, and stops the job when a row keeps f
 from __future__ import annotations
 
 import asyncio
+import itertools
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable, List, Optional, TypeVar
 
@@ -34,6 +35,8 @@ __all__ = ["JobReport", "BulkJobStopped", "IssueJob", "VoidJob", "MAX_TRIES"]
 
 #: Tries of one row whose request failed on the network or the server (5xx) before the job stops.
 MAX_TRIES = 6
+#: Failed and unknown rows a report lists (``bulk status`` lists every one).
+MAX_LISTED = 1000
 _CREDENTIAL_FIELDS = ("member_id", "channel_id", "offer_id", "store_id", "identifier", "member_identifier",
                       "campaign_id", "reusable")  # fmt: skip
 _LOCKED = "locked for processing"
@@ -56,7 +59,8 @@ class BulkJobStopped(OpenApiException):
 @dataclass
 class JobReport:
     """The counts of a bulk issue or void run. ``done`` rows were issued (voided) by this run,
-    ``already_done`` were before it; ``failed`` and ``unknown`` count the whole journal (see ``problems``)."""
+    ``already_done`` were before it; ``failed`` and ``unknown`` count the whole journal, and ``problems`` lists
+    the first MAX_LISTED of those rows with their reasons."""
 
     action: str
     journal: str
@@ -104,11 +108,13 @@ class _RateLimited(Exception):
 
 
 class _Transient(Exception):
-    """The try failed in a way another try may not; the row's state says whether to settle first."""
+    """The try failed in a way another try may not; the row's state says whether to settle first. With
+    ``row_reason``, a row that keeps failing so is recorded as failed for it instead of stopping the job."""
 
-    def __init__(self, cause: BaseException) -> None:
+    def __init__(self, cause: BaseException, row_reason: Optional[str] = None) -> None:
         super().__init__(str(cause))
         self.cause = cause
+        self.row_reason = row_reason
 
 
 class Job:
@@ -200,11 +206,15 @@ class Job:
 
     async def _row(self, row: JournalRow) -> None:
         """Take one row to an end state (done, failed or unknown), trying again as long as that can help."""
-        await self._persist(f"line {row.line}", lambda: self.attempt(row))
+        try:
+            await self._persist(f"line {row.line}", lambda: self.attempt(row))
+        except _Transient as failure:
+            assert failure.row_reason is not None
+            self.journal.mark_failed(row, failure.row_reason)
 
     async def _persist(self, what: str, attempt: Callable[[], Awaitable[T]]) -> T:
         """``attempt()`` until it ends: after a 429 once the pause is over, after another failure with a growing
-        wait, up to MAX_TRIES failures in a row (then the job stops)."""
+        wait, up to MAX_TRIES failures in a row (then the job stops, or the failure is the row's own)."""
         failures = 0
         while True:
             try:
@@ -215,6 +225,8 @@ class Job:
             except _Transient as failure:
                 failures += 1
                 if failures >= MAX_TRIES:
+                    if failure.row_reason is not None:
+                        raise
                     raise BulkJobStopped(
                         f"{what} failed {failures} times in a row, last: {failure}; "
                         "run the job again with the same journal to resume"
@@ -262,7 +274,7 @@ class Job:
         self.report.failed, self.report.unknown = counts[FAILED], counts[UNKNOWN]
         self.report.pending = counts[PENDING] + counts[SENDING]
         self.report.done = counts[DONE] - self.report.already_done
-        self.report.problems = [f"{p.state}: {p.reason}" for p in self.journal.problems()]
+        self.report.problems = [f"{p.state}: {p.reason}" for p in itertools.islice(self.journal.problems(), MAX_LISTED)]
         self.progress.close()
 
 
@@ -334,7 +346,8 @@ class VoidJob(Job):
             await self._send(row, lambda: self.api.void_credential_with_http_info(credential_id), credential_id)
         except ApiException as exc:
             if exc.status == 422 and _LOCKED in (exc.server_message or ""):
-                raise _Transient(exc) from None
+                reason = f"the credential stayed locked for processing over {MAX_TRIES} tries: {exc.server_message}"
+                raise _Transient(exc, reason) from None
             self._failed(row, exc)
             return
         self.journal.mark_done(row, credential_id, row.fields.get("identifier"))

@@ -213,7 +213,7 @@ class Journal:
             self._in_transaction = True
         self._db.execute(sql, args)
 
-    def mark_sending(self, row: JournalRow, server_now: float, credential_id: Optional[int] = None) -> None:
+    def mark_sending(self, row: JournalRow, server_now: Optional[float], credential_id: Optional[int] = None) -> None:
         """The row is about to be sent: commit this before the request goes out."""
         if row.first_sent is None:
             row.first_sent = server_now

@@ -56,9 +56,9 @@ class ServerClock:
             return
         self._offset, self._seen_at = server_time - now, now
 
-    def now(self) -> float:
-        """The server's time now, in epoch seconds (the local clock while no ``Date`` has been seen)."""
-        return self._wall() if self._offset is None else self._monotonic() + self._offset
+    def now(self) -> Optional[float]:
+        """The server's time now, in epoch seconds; ``None`` while no ``Date`` has been seen."""
+        return None if self._offset is None else self._monotonic() + self._offset
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,8 @@ def settle_issue(
 
     ``found`` are the credentials :func:`search_for` finds; ``holder_of(id)`` names another journal row already
     holding a credential, if one does. One match is the row's credential; none means it was not issued (resend);
-    more than one cannot be told apart (``unknown``: never resent).
+    more than one cannot be told apart (``unknown``: never resent). Without ``first_sent`` (the server's time was
+    not known) every credential of the member's for the offer counts, whenever it was made.
     """
     by_identifier = bool(fields.get("identifier"))
     earliest = None if first_sent is None else math.floor(first_sent) - CLOCK_SLACK
