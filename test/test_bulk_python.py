@@ -164,3 +164,15 @@ async def test_a_credential_that_stays_locked_fails_its_row_after_the_tries_and_
     ]
     states = {c["id"]: c["status"] for c in bulk_server.credentials() if c["member_id"] >= 2900}
     assert states == {locked["id"]: "open", free["id"]: "voided"}
+
+
+def test_a_search_the_server_refuses_stops_the_job_before_any_row_is_sent(
+    bulk_server: SandboxProcess, tmp_path: Path
+) -> None:
+    bulk_server.inject(status=400, method="GET", path="/v1.0/credentials")  # the first search of the job
+    with (
+        sparkfly_client.ApiClient(configuration(bulk_server)) as api_client,
+        pytest.raises(BulkJobStopped, match=r"the first request failed: the server refused a search \(HTTP 400\)"),
+    ):
+        issue_credentials(api_client, issue_rows(3, first_member=2950), journal=tmp_path / "run.db")
+    assert [c["id"] for c in bulk_server.credentials()] == [56]

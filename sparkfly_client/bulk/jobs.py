@@ -107,6 +107,14 @@ class _RateLimited(Exception):
         self.wait = wait
 
 
+class _RowFailed(Exception):
+    """The server refused what the row asked for; retrying cannot help."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class _Transient(Exception):
     """The try failed in a way another try may not; the row's state says whether to settle first. With
     ``row_reason``, a row that keeps failing so is recorded as failed for it instead of stopping the job."""
@@ -115,6 +123,16 @@ class _Transient(Exception):
         super().__init__(str(cause))
         self.cause = cause
         self.row_reason = row_reason
+
+
+def _may_pass(exc: ApiException) -> bool:
+    """Whether another try may get another answer: a timeout (408), a server error (5xx), an answer that could
+    not be read (for a create: settled like a lost answer)."""
+    return isinstance(exc, ResponseDecodeError) or exc.status == 408 or (exc.status or 500) >= 500
+
+
+def _message(exc: ApiException) -> str:
+    return exc.server_message or str(exc).splitlines()[0]
 
 
 class Job:
@@ -159,9 +177,12 @@ class Job:
 
     async def _probe(self) -> None:
         """One small search before any row: the server's clock, and a refusal of the credentials, come first."""
-        answer = await self._persist(
-            "the first request", lambda: self._read(lambda: self.api.get_credentials_with_http_info(per_page=1))
-        )
+        try:
+            answer = await self._persist(
+                "the first request", lambda: self._read(lambda: self.api.get_credentials_with_http_info(per_page=1))
+            )
+        except _RowFailed as failure:
+            raise BulkJobStopped(f"the first request failed: {failure.reason}") from None
         self.clock.observe(answer.headers)
 
     async def _read(self, call: Callable[[], Awaitable[T]]) -> T:
@@ -173,7 +194,11 @@ class Job:
             raise _RateLimited(exc.retry_after) from None
         except (UnauthorizedException, ForbiddenException) as exc:
             raise BulkJobStopped(f"the server refused the credentials: {exc}") from None
-        except (ApiTransportError, ApiException) as exc:
+        except ApiException as exc:
+            if _may_pass(exc):
+                raise _Transient(exc) from None
+            raise _RowFailed(f"the server refused a search (HTTP {exc.status}): {_message(exc)}") from None
+        except ApiTransportError as exc:
             raise _Transient(exc) from None
 
     async def _work(self) -> None:
@@ -208,6 +233,8 @@ class Job:
         """Take one row to an end state (done, failed or unknown), trying again as long as that can help."""
         try:
             await self._persist(f"line {row.line}", lambda: self.attempt(row))
+        except _RowFailed as failure:
+            self.journal.mark_failed(row, failure.reason)
         except _Transient as failure:
             assert failure.row_reason is not None
             self.journal.mark_failed(row, failure.row_reason)
@@ -255,18 +282,15 @@ class Job:
             if not exc.request_sent:
                 self.journal.mark_not_sent(row)
             raise _Transient(exc) from None
-        except ResponseDecodeError as exc:  # answered, but not readable: settled like a lost answer
-            raise _Transient(exc) from None
         except ApiException as exc:
-            if exc.status == 408 or (exc.status or 500) >= 500:
+            if _may_pass(exc):
                 raise _Transient(exc) from None
             raise
         self.clock.observe(answer.headers)
         return answer
 
     def _failed(self, row: JournalRow, exc: ApiException) -> None:
-        message = exc.server_message or str(exc).splitlines()[0]
-        self.journal.mark_failed(row, f"the server refused it (HTTP {exc.status}): {message}")
+        self.journal.mark_failed(row, f"the server refused it (HTTP {exc.status}): {_message(exc)}")
 
     def _finish(self) -> None:
         self.journal.commit()
