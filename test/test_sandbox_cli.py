@@ -15,6 +15,8 @@ from typing import Dict, Iterator, List
 
 import pytest
 import urllib3
+from sandbox_process import exported as export_line
+from sandbox_process import sandbox_process
 
 from sparkfly_client.sandbox.__main__ import main
 from sparkfly_client.sandbox.examples import Example, default_root, find_examples, run_example
@@ -67,17 +69,8 @@ def test_demo_verbose_shows_what_a_failing_example_printed(tmp_path: Path, capsy
 @pytest.fixture
 def exported() -> Iterator[Dict[str, str]]:
     """The variables a running ``python -m sparkfly_client.sandbox`` prints on its ``export`` line."""
-    command = [sys.executable, "-m", "sparkfly_client.sandbox", "--port", "0"]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as sandbox:
-        try:
-            assert sandbox.stdout is not None
-            line = ""
-            while not line.startswith("  export "):
-                line = sandbox.stdout.readline()
-                assert line, "the sandbox exited before printing its export line"
-            yield dict(item.split("=", 1) for item in line.split()[1:])
-        finally:
-            sandbox.terminate()
+    with sandbox_process() as lines:
+        yield export_line(lines)
 
 
 def test_the_export_line_names_every_variable_the_examples_get(exported: Dict[str, str]) -> None:

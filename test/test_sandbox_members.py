@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from sandbox_process import exported, sandbox_process
 
 import sparkfly_client
 from sparkfly_client.sandbox import Sandbox
@@ -118,15 +117,10 @@ def test_environ_says_how_many_members_there_are(sandbox: Sandbox) -> None:
 
 
 def test_the_command_line_takes_members() -> None:
-    command = [sys.executable, "-m", "sparkfly_client.sandbox", "--port", "0", "--members", "250"]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as served:
-        try:
-            assert served.stdout is not None
-            lines = [served.stdout.readline() for _ in range(9)]
-        finally:
-            served.terminate()
+    with sandbox_process("--members", "250") as lines:
+        pass
     assert any("members 56, 57, 58 and 1000 to 1249 (member-1000, ...);" in line for line in lines), lines
-    assert any(line.startswith("  export ") and " SPARKFLY_SANDBOX_MEMBERS=250" in line for line in lines), lines
+    assert exported(lines)["SPARKFLY_SANDBOX_MEMBERS"] == "250"
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,8 @@ from sparkfly_client._lazy import lazy_dir, lazy_exports
 
 _EXPORTS = {
     "Sandbox": "sparkfly_client.sandbox.server",
-    "RecordedRequest": "sparkfly_client.sandbox.server",
+    "RecordedRequest": "sparkfly_client.sandbox.exchange",
+    "RateWindow": "sparkfly_client.sandbox.ratelimit",
     "DEFAULTS": "sparkfly_client.sandbox.server",
     "Fault": "sparkfly_client.sandbox.faults",
     "MAX_BODY_SIZE": "sparkfly_client.sandbox.limits",
@@ -29,9 +30,10 @@ __getattr__ = lazy_exports(__name__, _EXPORTS, globals())
 __dir__ = lazy_dir(_EXPORTS, globals())
 
 if TYPE_CHECKING:
+    from sparkfly_client.sandbox.exchange import RecordedRequest as RecordedRequest
     from sparkfly_client.sandbox.faults import Fault as Fault
     from sparkfly_client.sandbox.limits import MAX_BODY_SIZE as MAX_BODY_SIZE
     from sparkfly_client.sandbox.limits import MAX_JSON_DEPTH as MAX_JSON_DEPTH
+    from sparkfly_client.sandbox.ratelimit import RateWindow as RateWindow
     from sparkfly_client.sandbox.server import DEFAULTS as DEFAULTS
-    from sparkfly_client.sandbox.server import RecordedRequest as RecordedRequest
     from sparkfly_client.sandbox.server import Sandbox as Sandbox

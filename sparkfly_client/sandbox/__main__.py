@@ -6,10 +6,11 @@ import argparse
 import errno
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from sparkfly_client.sandbox.limits import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT
 from sparkfly_client.sandbox.members import check_member_count
+from sparkfly_client.sandbox.ratelimit import check_rate_limit, check_rate_window
 from sparkfly_client.sandbox.server import DEFAULTS, Sandbox
 from sparkfly_client.sandbox.state import DEMO_CHANNELS, DEMO_OFFERS, DEMO_STORES
 
@@ -37,8 +38,22 @@ def _parser() -> argparse.ArgumentParser:
         "--max-connections", type=int, default=DEFAULT_MAX_CONNECTIONS, help="connections served at once"
     )
     parser.add_argument(
+        "--rate-limit",
+        type=_checked(int, check_rate_limit),
+        default=None,
+        metavar="N",
+        help="serve at most N API requests per window, every client together (default: no limit)",
+    )
+    parser.add_argument(
+        "--rate-window",
+        type=_checked(float, check_rate_window),
+        default=60.0,
+        metavar="SECONDS",
+        help="length of a rate-limit window, aligned to the clock (default 60)",
+    )
+    parser.add_argument(
         "--members",
-        type=_member_count,
+        type=_checked(int, check_member_count),
         default=None,
         metavar="N",
         help="add members 1000 to 1000+N-1 (default 0; 100 for 'demo')",
@@ -55,18 +70,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _member_count(text: str) -> int:
-    try:
-        count = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    try:
-        return check_member_count(count)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+def _checked(convert: Callable[[str], Any], check: Callable[[Any], Any]) -> Callable[[str], Any]:
+    """An argparse type: ``text`` converted, then checked as ``Sandbox(...)`` checks it."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a {'whole ' if convert is int else ''}number: {text!r}") from None
+        try:
+            return check(value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
 
 
-def _credential_settings(args: argparse.Namespace) -> Dict[str, Any]:
+def _sandbox_settings(args: argparse.Namespace) -> Dict[str, Any]:
     return {
         "token": args.token,
         "identity": args.identity,
@@ -74,6 +94,8 @@ def _credential_settings(args: argparse.Namespace) -> Dict[str, Any]:
         "secret_key": args.secret_key,
         "jwt": args.jwt,
         "token_ttl": args.token_ttl,
+        "rate_limit": args.rate_limit,
+        "rate_window": args.rate_window,
     }
 
 
@@ -85,7 +107,7 @@ def serve(args: argparse.Namespace) -> int:
             read_timeout=args.read_timeout,
             max_connections=args.max_connections,
             members=args.members or 0,
-            **_credential_settings(args),
+            **_sandbox_settings(args),
         )
     except OSError as exc:
         print(_cannot_listen(args.host, args.port, exc), file=sys.stderr)
@@ -112,6 +134,11 @@ def serve(args: argparse.Namespace) -> int:
         + ", ".join(map(str, DEMO_STORES))
         + "; credential 56"
     )
+    if sandbox.rate_limit is not None:
+        print(
+            f"Rate limit: {sandbox.rate_limit} requests per {sandbox.rate_window:g} s window, every client together"
+            " (/auth and /__sandbox/ not counted)"
+        )
     print("Point the examples at it:")
     # Every variable the documented examples read, so any of them runs by hand in that shell.
     print("  export " + " ".join(f"{name}={value}" for name, value in env.items()), flush=True)
@@ -143,7 +170,7 @@ def demo(args: argparse.Namespace) -> int:
         print(f"no ```python examples found under {root} (README.md, docs/*.md); pass --root", file=sys.stderr)
         return 2
     print(f"Running {len(examples)} documented examples, each against a fresh sandbox:", flush=True)
-    settings = _credential_settings(args)
+    settings = _sandbox_settings(args)
     if args.members is not None:
         settings["members"] = args.members
     results = run_examples(examples, sandbox_settings=settings)

@@ -1,4 +1,5 @@
-"""The sandbox's HTTP handler: reads each request within its limits, answers it through the Sandbox."""
+"""The sandbox's HTTP handler: reads each request within its limits, answers it through the sandbox
+(whatever :class:`AnswersRequests`; the server gives itself)."""
 
 from __future__ import annotations
 
@@ -10,24 +11,28 @@ import sys
 import traceback
 import uuid
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from sparkfly_client.sandbox.exchange import (
+    CONTROL_PREFIX,
+    AnswersRequests,
+    Reply,
+    Request,
+    default_error,
+    family_of,
+)
 from sparkfly_client.sandbox.limits import (
     DeadlineReader,
     RequestRefused,
     linger,
     read_body,
 )
-from sparkfly_client.sandbox.routes import CONTROL_PREFIX, Reply, Request, _default_error, _family_of
-
-if TYPE_CHECKING:
-    from sparkfly_client.sandbox.server import Sandbox
 
 __all__ = ["handler_class"]
 
 
-def handler_class(sandbox: Sandbox) -> type:
+def handler_class(sandbox: AnswersRequests) -> type:
     class SandboxRequestHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "SparkflySandbox/1.0"
@@ -60,7 +65,7 @@ def handler_class(sandbox: Sandbox) -> type:
                 dict(parse_qsl(split.query, keep_blank_values=True)),
                 {name.lower(): value for name, value in self.headers.items()},
                 b"",
-                _family_of(split.path),
+                family_of(split.path),
                 split.query,
             )
             try:
@@ -68,7 +73,7 @@ def handler_class(sandbox: Sandbox) -> type:
             except RequestRefused as refused:
                 reply = self._refusal(refused.status, refused.reason)
                 if not split.path.startswith(CONTROL_PREFIX):
-                    sandbox._record(request, reply)
+                    sandbox.record(request, reply)
                 self._refuse(reply)
                 linger(self.connection, min(sandbox.read_timeout, 1.0))
                 return
@@ -86,7 +91,7 @@ def handler_class(sandbox: Sandbox) -> type:
 
         def _refusal(self, status: int, reason: str) -> Reply:
             """``status`` in the route family's error shape, closing the connection."""
-            error = _default_error(status, _family_of(urlsplit(self.path).path), reason)
+            error = default_error(status, family_of(urlsplit(self.path).path), reason)
             return Reply(status, error.body, {"Connection": "close"}, error.content_type)
 
         def _refuse(self, reply: Reply) -> None:

@@ -3,15 +3,23 @@ routes of ``routes.py`` through the handler of ``handler.py``."""
 
 from __future__ import annotations
 
-import math
 import secrets
 import threading
 import time
 from collections import deque
-from email.utils import formatdate
 from typing import TYPE_CHECKING, Any, Deque, Dict, List, Optional, Tuple
 from urllib.parse import unquote
 
+from sparkfly_client.sandbox.exchange import (
+    CONTROL_PREFIX,
+    CUSTOMER,
+    SPARKFLY,
+    RecordedRequest,
+    Reply,
+    Request,
+    default_error,
+    same_secret,
+)
 from sparkfly_client.sandbox.faults import Fault, FaultQueue
 from sparkfly_client.sandbox.handler import handler_class
 from sparkfly_client.sandbox.limits import (
@@ -20,20 +28,8 @@ from sparkfly_client.sandbox.limits import (
     BoundedThreadingHTTPServer,
     check_connection_settings,
 )
-from sparkfly_client.sandbox.routes import (
-    CONTROL_PREFIX,
-    CUSTOMER,
-    REQUEST_LOG_SIZE,
-    ROUTES,
-    SPARKFLY,
-    MethodNotAllowed,
-    RecordedRequest,
-    Reply,
-    Request,
-    Route,
-    _default_error,
-    _same,
-)
+from sparkfly_client.sandbox.ratelimit import RateLimiter, RateWindow
+from sparkfly_client.sandbox.routes import AUTH_PATH, ROUTES, MethodNotAllowed, Route
 from sparkfly_client.sandbox.state import HttpError, ProblemError, SandboxState, SparkflyError
 
 if TYPE_CHECKING:
@@ -41,7 +37,13 @@ if TYPE_CHECKING:
     from sparkfly_client.async_api_client import AsyncApiClient
     from sparkfly_client.configuration import Configuration
 
-__all__ = ["Sandbox", "RecordedRequest", "DEFAULTS"]
+__all__ = ["Sandbox", "RecordedRequest", "RateWindow", "DEFAULTS"]
+
+#: How many requests ``sb.requests`` keeps (the latest).
+REQUEST_LOG_SIZE = 10_000
+RATE_LIMITED = (
+    "A request cannot be executed because the user has sent too many requests within a certain period of time"
+)
 
 #: The credentials a sandbox accepts unless told otherwise (printed by ``python -m sparkfly_client.sandbox``).
 DEFAULTS: Dict[str, str] = {
@@ -67,6 +69,10 @@ class Sandbox:
     A request must arrive whole within ``read_timeout`` seconds of when the server starts waiting for it,
     and at most ``max_connections`` connections are served at once (see "Limits" in docs/Sandbox.md).
 
+    ``rate_limit=N`` serves at most ``N`` API requests (every client together; not ``/auth`` nor the
+    ``/__sandbox/`` control routes) per window of ``rate_window`` seconds, windows aligned to the wall
+    clock, and answers 429 past it; ``None`` (the default): no limit and no ``Rate-Limit-*`` headers.
+
     ``members=N`` adds members ``1000`` to ``1000 + N - 1`` (external identifiers ``member-1000``, ...) to
     the demo members 56, 57 and 58; each gets offers 56 and 57 on both channels.
     """
@@ -82,7 +88,7 @@ class Sandbox:
         secret_key: str = DEFAULTS["secret_key"],
         jwt: str = DEFAULTS["jwt"],
         token_ttl: float = 24 * 3600.0,
-        rate_limit: int = 1000,
+        rate_limit: Optional[int] = None,
         rate_window: float = 60.0,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
@@ -93,7 +99,7 @@ class Sandbox:
         self.token, self.identity, self.key = token, identity, key
         self.secret_key, self.jwt = secret_key, jwt
         self.token_ttl = token_ttl
-        self.rate_limit, self.rate_window = rate_limit, rate_window
+        self.rate_limiter = RateLimiter(rate_limit, rate_window)
         self._host = host
         self.state = SandboxState(members)
         #: How many numbered members (from 1000) the sandbox has besides the demo members.
@@ -103,7 +109,6 @@ class Sandbox:
         self._issued: Dict[str, float] = {}
         # Bounded, so a sandbox left running for days does not grow without end.
         self._requests: Deque[RecordedRequest] = deque(maxlen=REQUEST_LOG_SIZE)
-        self._window_start, self._window_count = time.monotonic(), 0
         self._server = BoundedThreadingHTTPServer((host, port), handler_class(self), max_connections)
         self._thread: Optional[threading.Thread] = None
 
@@ -144,10 +149,20 @@ class Sandbox:
 
     # --- data, faults, what was seen -----------------------------------------------------------
 
+    @property
+    def rate_limit(self) -> Optional[int]:
+        return self.rate_limiter.limit
+
+    @property
+    def rate_window(self) -> float:
+        return self.rate_limiter.window
+
     def reset(self) -> None:
-        """Back to the demo data (the numbered members stay), with no faults pending and an empty request log."""
+        """Back to the demo data (the numbered members stay), with no faults pending, an empty request log
+        and the rate limit's count started afresh."""
         self.state.reset()
         self.faults.clear()
+        self.rate_limiter.clear()
         with self._lock:
             self._requests.clear()
 
@@ -183,6 +198,11 @@ class Sandbox:
     def unlock_credential(self, credential_id: int) -> None:
         self.state.set_locked(credential_id, False)
 
+    def rate_windows(self) -> List[RateWindow]:
+        """Each rate-limit window that counted a request since start or the last :meth:`reset`, oldest
+        first: ``(start, served, refused)``, ``start`` in seconds since the epoch (empty with no limit)."""
+        return self.rate_limiter.windows()
+
     @property
     def requests(self) -> List[RecordedRequest]:
         """The API requests served since start or the last :meth:`reset` (the latest 10 000; control calls excluded)."""
@@ -207,7 +227,7 @@ class Sandbox:
     def accepts_token(self, token: Optional[str]) -> bool:
         if token is None:
             return False
-        if _same(token, self.token):
+        if same_secret(token, self.token):
             return True
         with self._lock:
             expires_at = self._issued.get(token)
@@ -215,8 +235,8 @@ class Sandbox:
 
     def accepts_customer_credentials(self, request: Request) -> bool:
         scheme, _, jwt = (request.header("Authorization") or "").partition(" ")
-        return _same(request.header("REB-APIKEY"), self.secret_key) or (
-            scheme.lower() == "bearer" and _same(jwt.strip(), self.jwt)
+        return same_secret(request.header("REB-APIKEY"), self.secret_key) or (
+            scheme.lower() == "bearer" and same_secret(jwt.strip(), self.jwt)
         )
 
     def environ(self) -> Dict[str, str]:
@@ -265,29 +285,31 @@ class Sandbox:
             if fault.delay:
                 time.sleep(fault.delay)
             if fault.drop:
-                return self._record(request, None)
+                return self.record(request, None)
             if fault.status is not None:
-                return self._record(request, self._fault_reply(fault, request.family))
+                return self.record(request, self._fault_reply(fault, request.family))
+        # Every API request counts, whatever it asks for; /auth and the control routes do not.
+        admission = None if is_control or request.path == AUTH_PATH else self.rate_limiter.admit()
         try:
+            if admission is not None and not admission.allowed:
+                raise default_error(429, request.family, RATE_LIMITED)
             if route is None and allowed:
                 raise MethodNotAllowed(allowed, request)
             if route is None:
                 raise SparkflyError(404, "Not Found", f"No route for {request.method} {request.path}")
             request.params = params
             self._authorize(route.family, request)
-            if route.family == CUSTOMER:
-                self._count_against_rate_limit()
             reply = route.handler(self, request)
         except HttpError as error:
             reply = Reply(error.status, error.body, dict(error.headers), error.content_type)
-        if route is not None and route.family == CUSTOMER:
-            reply.headers = {**self._rate_limit_headers(), **reply.headers}
+        if admission is not None:
+            reply.headers = {**reply.headers, **admission.headers}
         if fault is not None and fault.lose_answer:  # handled in full; the answer never leaves
             if fault.delay:
                 time.sleep(fault.delay)
-            self._record(request, reply, answered=False)
+            self.record(request, reply, answered=False)
             return None
-        return reply if is_control else self._record(request, reply)
+        return reply if is_control else self.record(request, reply)
 
     def _match(self, method: str, path: str) -> Tuple[Optional[Route], Dict[str, str], List[str]]:
         """The route and its path parameters, or ``None`` and the methods the path does allow.
@@ -314,40 +336,12 @@ class Sandbox:
         assert fault.status is not None
         if fault.body is not None:
             return Reply(fault.status, fault.body, dict(fault.headers))
-        error = _default_error(fault.status, family)
+        error = default_error(fault.status, family)
         return Reply(fault.status, error.body, dict(fault.headers), error.content_type)
 
-    def _count_against_rate_limit(self) -> None:
-        """One more call in the current window of the upsert resource; 429 once the window is used up."""
-        with self._lock:
-            now = time.monotonic()
-            if now - self._window_start >= self.rate_window:
-                self._window_start, self._window_count = now, 0
-            self._window_count += 1
-            exceeded = self._window_count > self.rate_limit
-            wait = self.rate_window - (now - self._window_start)
-        if exceeded:
-            error = ProblemError(
-                429,
-                "Rate Limit Exceeded",
-                "A request cannot be executed because the user has "
-                "sent too many requests within a certain period of time",
-            )
-            error.headers["Retry-After"] = str(max(1, math.ceil(wait)))
-            raise error
-
-    def _rate_limit_headers(self) -> Dict[str, str]:
-        with self._lock:
-            remaining = max(self.rate_limit - self._window_count, 0)
-            reset_at = time.time() + self.rate_window - (time.monotonic() - self._window_start)
-        return {
-            "Rate-Limit-Limit": str(self.rate_limit),
-            "Rate-Limit-Remaining": str(remaining),
-            "Rate-Limit-Reset": formatdate(reset_at, usegmt=True),
-        }
-
-    def _record(self, request: Request, reply: Optional[Reply], answered: bool = True) -> Optional[Reply]:
-        """Log the request with its answer's status (0 when dropped unhandled); ``answered`` when it goes out."""
+    def record(self, request: Request, reply: Optional[Reply], answered: bool = True) -> Optional[Reply]:
+        """Log the request in :attr:`requests` with its answer's status (0 when dropped unhandled); ``answered``
+        when the answer goes out. The HTTP handler logs this way the requests it refuses itself."""
         status = reply.status if reply is not None else 0
         with self._lock:
             self._requests.append(
