@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import json
 import signal
+import time
 from pathlib import Path
+from typing import List
 
 import pytest
 from bulk_helpers import (
@@ -206,3 +208,49 @@ def test_export_writes_every_matching_credential_page_by_page(
 def test_export_refuses_a_file_name_it_cannot_tell_the_format_of(bulk_server: SandboxProcess, tmp_path: Path) -> None:
     done = bulk("export", "--out", str(tmp_path / "out.xlsx"), env=bulk_server.environ)
     assert done.returncode == 2 and "name it .csv or .jsonl" in done.stderr
+
+
+def interrupted_export(bulk_server: SandboxProcess, out: Path, count: int) -> List[int]:
+    """``count`` credentials of member 1450, and an export of them, one a page, stopped with Ctrl+C part-way."""
+    made = [bulk_server.create(member_id=1450, channel_id=56)["id"] for _ in range(count)]
+    job = start_bulk("export", "--out", str(out), "--member-id", "1450", "--per-page", "1", env=bulk_server.environ)
+    state = out.with_name(out.name + ".part.state")
+    deadline = time.monotonic() + 30
+    while not (state.exists() and json.loads(state.read_text() or "{}").get("pages", 0) >= 10):
+        assert job.poll() is None and time.monotonic() < deadline, "the export did not get that far"
+        time.sleep(0.005)
+    job.send_signal(signal.SIGINT)
+    _, err = job.communicate(timeout=30)
+    assert job.returncode == 130 and f"run the same command again to go on from {out}.part" in err
+    assert not out.exists()
+    return made
+
+
+def test_an_interrupted_export_goes_on_from_its_last_page(bulk_server: SandboxProcess, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    made = interrupted_export(bulk_server, out, 500)
+    written = json.loads(out.with_name("out.jsonl.part.state").read_text())["pages"]
+
+    rerun = bulk("export", "--out", str(out), "--member-id", "1450", "--per-page", "1", env=bulk_server.environ)
+
+    assert (rerun.returncode, rerun.stdout) == (0, f"exported 500 credentials to {out}\n")
+    resumed_after = int(rerun.stderr.split("after its page ")[1].split()[0])
+    assert written <= resumed_after < 500
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == made
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
+
+
+def test_an_interrupted_export_starts_over_when_the_data_moved_under_it(
+    bulk_server: SandboxProcess, tmp_path: Path
+) -> None:
+    out = tmp_path / "out.csv"
+    made = interrupted_export(bulk_server, out, 300)
+    deleted = bulk_server.pool.request("DELETE", f"{bulk_server.url}/v1.0/credentials/{made[0]}")
+    assert deleted.status == 200  # every page after it moves up by one
+
+    rerun = bulk("export", "--out", str(out), "--member-id", "1450", "--per-page", "1", env=bulk_server.environ)
+
+    assert (rerun.returncode, rerun.stdout) == (0, f"exported 299 credentials to {out}\n")
+    assert "went on from" not in rerun.stderr
+    with open(out, newline="", encoding="utf-8") as file:
+        assert [int(row["id"]) for row in csv.DictReader(file)] == made[1:]

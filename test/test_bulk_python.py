@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -26,8 +27,10 @@ from sparkfly_client.bulk import (
 pytest.importorskip("aiohttp")
 
 
-def configuration(bulk_server: SandboxProcess, token: str = "sandbox-token") -> sparkfly_client.Configuration:
-    config = sparkfly_client.Configuration(host=bulk_server.url)
+def configuration(
+    bulk_server: SandboxProcess, token: str = "sandbox-token", **settings: Any
+) -> sparkfly_client.Configuration:
+    config = sparkfly_client.Configuration(host=bulk_server.url, **settings)
     config.api_key["X-Auth-Token"] = token
     return config
 
@@ -176,3 +179,30 @@ def test_a_search_the_server_refuses_stops_the_job_before_any_row_is_sent(
     ):
         issue_credentials(api_client, issue_rows(3, first_member=2950), journal=tmp_path / "run.db")
     assert [c["id"] for c in bulk_server.credentials()] == [56]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("outages", [5, 6])
+async def test_an_export_tries_a_failing_page_again_and_stops_after_the_tries(
+    bulk_server: SandboxProcess, tmp_path: Path, outages: int
+) -> None:
+    from sparkfly_client.bulk.export import export_job
+    from sparkfly_client.bulk.jobs import MAX_TRIES
+
+    made = [bulk_server.create(member_id=2980, channel_id=56)["id"] for _ in range(3)]
+    bulk_server.inject(status=503, method="GET", path="/v1.0/credentials", times=outages)
+    waits: List[float] = []
+
+    async def no_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    out = tmp_path / "out.jsonl"
+    async with sparkfly_client.AsyncApiClient(configuration(bulk_server, retries=0)) as api_client:
+        if outages < MAX_TRIES:
+            report = await export_job(api_client, out, {"member_id": 2980}, sleep=no_wait)
+            assert report.exported == 3 and len(waits) == outages
+            assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == made
+        else:
+            with pytest.raises(BulkJobStopped, match="page 1 failed: HTTP 503"):
+                await export_job(api_client, out, {"member_id": 2980}, sleep=no_wait)
+            assert len(waits) == MAX_TRIES - 1 and not out.exists()

@@ -177,9 +177,14 @@ def _run_export(args: argparse.Namespace, env: Dict[str, str]) -> int:
 
     try:
         report = _run_interruptibly(work)
+    except BulkJobStopped as stopped:
+        print(f"error: {stopped}; run the same command again to go on from {args.out}.part", file=sys.stderr)
+        return EXIT_INCOMPLETE
     except (asyncio.CancelledError, KeyboardInterrupt):
-        print(f"interrupted: {args.out} was not written; run the same command again", file=sys.stderr)
+        print(f"interrupted: run the same command again to go on from {args.out}.part", file=sys.stderr)
         return EXIT_INTERRUPTED
+    if report.resumed_after:
+        print(f"went on from {args.out}.part after its page {report.resumed_after}", file=sys.stderr)
     print(report.summary())
     return report.exit_code
 

@@ -1,20 +1,31 @@
 """``export``: every credential a search matches, page by page, to a CSV or JSON Lines file, in constant memory.
 
-The file is written under a temporary name beside the target and renamed when complete, so the target never
-holds half an export.
+The file is written under a temporary name beside the target (``FILE.part``) and renamed when complete, so the
+target never holds half an export; an interrupted export goes on from its last page on the next run.
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Dict, List, Optional, Union
+from typing import IO, Any, Awaitable, Callable, Dict, List, Optional, Union
 
-from sparkfly_client import AsyncApiClient, AsyncCredentialsApi, Credential, TooManyRequestsException
-from sparkfly_client.bulk.pacing import PauseGate
+from sparkfly_client import (
+    ApiException,
+    ApiTransportError,
+    ApiTypeError,
+    ApiValueError,
+    AsyncApiClient,
+    AsyncCredentialsApi,
+    Credential,
+    TooManyRequestsException,
+)
+from sparkfly_client.bulk.jobs import MAX_TRIES, BulkJobStopped, another_try_may_pass
+from sparkfly_client.bulk.pacing import PauseGate, backoff
 from sparkfly_client.bulk.progress import NoProgress, Progress
 from sparkfly_client.bulk.rows import BulkInputError
 
@@ -40,9 +51,13 @@ DEFAULT_PER_PAGE = 200
 
 @dataclass
 class ExportReport:
+    """``exported`` credentials are in ``path``, from ``pages`` pages; an export that went on from an earlier
+    run's ``.part`` file took the first ``resumed_after`` pages from it."""
+
     exported: int
     path: str
     pages: int = 0
+    resumed_after: int = 0
 
     @property
     def exit_code(self) -> int:
@@ -63,11 +78,11 @@ def output_format(path: Union[str, os.PathLike[str]], chosen: Optional[str] = No
 
 
 class _Writer:
-    def __init__(self, file: IO[str], kind: str) -> None:
+    def __init__(self, file: IO[str], kind: str, header: bool = True) -> None:
         self._file = file
         self._columns: List[str] = list(Credential.model_fields)
         self._csv = csv.DictWriter(file, self._columns, extrasaction="ignore") if kind == "csv" else None
-        if self._csv is not None:
+        if self._csv is not None and header:
             self._csv.writeheader()
 
     def write(self, credential: Credential) -> None:
@@ -96,8 +111,15 @@ async def export_job(
     kind: Optional[str] = None,
     per_page: int = DEFAULT_PER_PAGE,
     progress: Optional[Progress] = None,
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
 ) -> ExportReport:
-    """Write every credential matching ``filters`` to ``out``; see :func:`sparkfly_client.bulk.export_credentials`."""
+    """Write every credential matching ``filters`` to ``out``; see :func:`sparkfly_client.bulk.export_credentials`.
+
+    The credentials go to ``out.part``, and after each page what has been written is recorded in
+    ``out.part.state``; the file is renamed to ``out`` once complete. A run that finds both from an export with
+    the same filters, page size and format goes on after the last page written, once that page still ends with
+    the same credential (else the data moved under it, and it starts over).
+    """
     kind = output_format(out, kind)
     unknown = sorted(set(filters) - set(SEARCH_FILTERS))
     if unknown:
@@ -105,20 +127,37 @@ async def export_job(
     shown = progress or NoProgress()
     api = AsyncCredentialsApi(client)
     target = Path(out)
-    partial = target.with_name(target.name + ".part")
-    report = ExportReport(0, os.fspath(out))
+    partial, state_file = target.with_name(target.name + ".part"), target.with_name(target.name + ".part.state")
+    settings = {"filters": {k: _jsonable(v) for k, v in sorted(filters.items())}, "per_page": per_page, "kind": kind}
     gate = PauseGate()
-    page, pages, last_first = 1, None, None
+
+    async def fetch(page: int) -> Any:
+        failures = 0
+        while True:
+            await gate.wait()
+            try:
+                return await api.get_credentials(page=page, per_page=per_page, **filters)
+            except TooManyRequestsException as exc:
+                gate.pause(exc.retry_after)
+            except (ApiTypeError, ApiValueError) as exc:  # a filter the client refuses: nothing was sent
+                raise BulkInputError(str(exc)) from None
+            except (ApiTransportError, ApiException) as exc:
+                failures += 1
+                if (isinstance(exc, ApiException) and not another_try_may_pass(exc)) or failures >= MAX_TRIES:
+                    raise BulkJobStopped(f"page {page} failed: {str(exc).splitlines()[0]}") from None
+                await sleep(backoff(failures))
+
+    state = await _resumable(state_file, partial, settings, fetch)
+    report = ExportReport(state.get("exported", 0), os.fspath(out), state.get("pages", 0))
+    report.resumed_after = report.pages
+    page, pages, last_first = report.pages + 1, None, None
     try:
-        with open(partial, "w", newline="", encoding="utf-8") as file:
-            writer = _Writer(file, kind)
+        with open(partial, "r+" if report.pages else "w", newline="", encoding="utf-8") as file:
+            file.truncate(state.get("offset", 0))
+            file.seek(state.get("offset", 0))
+            writer = _Writer(file, kind, header=not report.pages)
             while pages is None or page <= pages:
-                await gate.wait()
-                try:
-                    found = await api.get_credentials(page=page, per_page=per_page, **filters)
-                except TooManyRequestsException as exc:
-                    gate.pause(exc.retry_after)
-                    continue
+                found = await fetch(page)
                 items = [item.credential for item in found.credentials or [] if item.credential is not None]
                 if items and items[0].id == last_first:  # a server that ignores ``page``: stop, never loop
                     break
@@ -127,21 +166,53 @@ async def export_job(
                     pages = (
                         found.total_pages if found.total_pages is not None else _pages(found.total_entries, per_page)
                     )
-                    shown.start("export", found.total_entries, unit="credentials")
+                    shown.start("export", found.total_entries, report.exported, unit="credentials")
                 for credential in items:
                     writer.write(credential)
+                file.flush()
                 report.exported += len(items)
                 report.pages = page
                 shown.advance(len(items))
+                if items:
+                    _save(state_file, {**settings, "pages": page, "exported": report.exported, "offset": file.tell(),
+                                       "last_id": items[-1].id})  # fmt: skip
                 if not items or (found.total_pages is None and found.total_entries is None and len(items) < per_page):
                     break
                 page += 1
         os.replace(partial, target)
+        state_file.unlink(missing_ok=True)
     finally:
         shown.close()
-        if partial.exists():
-            partial.unlink()
     return report
+
+
+async def _resumable(
+    state_file: Path, partial: Path, settings: Dict[str, Any], fetch: Callable[[int], Awaitable[Any]]
+) -> Dict[str, Any]:
+    """What an earlier run of the same export left to go on from, or ``{}`` to start afresh."""
+    try:
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(state, dict) or not isinstance(state.get("pages"), int) or state["pages"] < 1:
+        return {}
+    if not partial.is_file() or any(state.get(k) != v for k, v in settings.items()):
+        return {}
+    if partial.stat().st_size < state.get("offset", 0):
+        return {}
+    last = await fetch(state["pages"])
+    items = [item.credential for item in last.credentials or [] if item.credential is not None]
+    return state if items and items[-1].id == state.get("last_id") else {}
+
+
+def _save(state_file: Path, state: Dict[str, Any]) -> None:
+    written = state_file.with_name(state_file.name + ".new")
+    written.write_text(json.dumps(state), encoding="utf-8")
+    os.replace(written, state_file)
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def _pages(total_entries: Optional[int], per_page: int) -> Optional[int]:

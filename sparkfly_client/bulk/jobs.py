@@ -31,7 +31,7 @@ from sparkfly_client.bulk.pacing import GroupCommit, KeyedLocks, PauseGate, back
 from sparkfly_client.bulk.progress import NoProgress, Progress
 from sparkfly_client.bulk.settle import ISSUED, NOT_ISSUED, ServerClock, search_for, settle_issue
 
-__all__ = ["JobReport", "BulkJobStopped", "IssueJob", "VoidJob", "MAX_TRIES"]
+__all__ = ["JobReport", "BulkJobStopped", "IssueJob", "VoidJob", "MAX_TRIES", "another_try_may_pass"]
 
 #: Tries of one row whose request failed on the network or the server (5xx) before the job stops.
 MAX_TRIES = 6
@@ -125,7 +125,7 @@ class _Transient(Exception):
         self.row_reason = row_reason
 
 
-def _may_pass(exc: ApiException) -> bool:
+def another_try_may_pass(exc: ApiException) -> bool:
     """Whether another try may get another answer: a timeout (408), a server error (5xx), an answer that could
     not be read (for a create: settled like a lost answer)."""
     return isinstance(exc, ResponseDecodeError) or exc.status == 408 or (exc.status or 500) >= 500
@@ -195,7 +195,7 @@ class Job:
         except (UnauthorizedException, ForbiddenException) as exc:
             raise BulkJobStopped(f"the server refused the credentials: {exc}") from None
         except ApiException as exc:
-            if _may_pass(exc):
+            if another_try_may_pass(exc):
                 raise _Transient(exc) from None
             raise _RowFailed(f"the server refused a search (HTTP {exc.status}): {_message(exc)}") from None
         except ApiTransportError as exc:
@@ -283,7 +283,7 @@ class Job:
                 self.journal.mark_not_sent(row)
             raise _Transient(exc) from None
         except ApiException as exc:
-            if _may_pass(exc):
+            if another_try_may_pass(exc):
                 raise _Transient(exc) from None
             raise
         self.clock.observe(answer.headers)

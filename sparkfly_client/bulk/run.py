@@ -112,7 +112,8 @@ def export_credentials(
 ) -> Union[ExportReport, Awaitable[ExportReport]]:
     """Write every credential matching ``filters`` (those of ``get_credentials``: ``member_id``, ``offer_id``,
     ``identifier``, ``redeemed``, ...) to ``out``, a ``.csv`` or ``.jsonl`` file (or ``format=``), page by page in
-    constant memory. Returns the count (:class:`ExportReport`)."""
+    constant memory. It is written to ``out.part`` and renamed when complete; an interrupted export goes on from
+    its last page when run again. Returns the count (:class:`ExportReport`)."""
     _check_positive("per_page", per_page, 1000)
 
     def start(client: AsyncApiClient) -> Awaitable[ExportReport]:
