@@ -19,11 +19,11 @@ TOKEN = "sandbox-token"
 
 
 class SandboxProcess:
-    """``python -m sparkfly_client.sandbox --port 0 --members N`` in a child process."""
+    """``python -m sparkfly_client.sandbox --port 0 --members N [options]`` in a child process."""
 
-    def __init__(self, members: int = 5000) -> None:
+    def __init__(self, members: int = 5000, *options: str) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "sparkfly_client.sandbox", "--port", "0", "--members", str(members)],
+            [sys.executable, "-m", "sparkfly_client.sandbox", "--port", "0", "--members", str(members), *options],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -66,6 +66,9 @@ class SandboxProcess:
             answer = self.pool.request(
                 "GET", self.url + "/v1.0/credentials", fields={**filters, "page": page, "per_page": 1000}
             )
+            if answer.status == 429:  # a sandbox with a rate limit: wait for the next window
+                time.sleep(float(answer.headers.get("Retry-After", "1")))
+                continue
             assert answer.status == 200, answer.data
             body = answer.json()
             found += [item["credential"] for item in body["credentials"]]

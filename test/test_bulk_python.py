@@ -206,3 +206,16 @@ async def test_an_export_tries_a_failing_page_again_and_stops_after_the_tries(
             with pytest.raises(BulkJobStopped, match="page 1 failed: HTTP 503"):
                 await export_job(api_client, out, {"member_id": 2980}, sleep=no_wait)
             assert len(waits) == MAX_TRIES - 1 and not out.exists()
+
+
+def test_against_a_rate_limited_server_every_row_is_issued_and_no_429_fails_one(tmp_path: Path) -> None:
+    limited = SandboxProcess(500, "--rate-limit", "150", "--rate-window", "1")
+    try:
+        rows = issue_rows(400)
+        with sparkfly_client.ApiClient(configuration(limited)) as api_client:
+            report = issue_credentials(api_client, rows, journal=tmp_path / "run.db", concurrency=16)
+        assert (report.issued, report.failed, report.unknown) == (400, 0, 0)
+        assert report.rate_limited > 0
+        one_credential_per_row(limited, rows)
+    finally:
+        limited.close()
