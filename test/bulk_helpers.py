@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import sqlite3
@@ -10,10 +11,13 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 import urllib3
+
+from sparkfly_client.bulk.cli import main
 
 TOKEN = "sandbox-token"
 
@@ -107,6 +111,17 @@ def bulk(*args: str, env: Mapping[str, str], timeout: float = 120) -> subprocess
         timeout=timeout,
         check=False,
     )
+
+
+def run_bulk(*args: str, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    """The same command run in this process (so that coverage sees it), its output captured."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            code = main(list(args), environ=dict(env))
+        except SystemExit as exit:  # argparse's own refusals
+            code = int(exit.code or 0)
+    return subprocess.CompletedProcess(["bulk", *args], code, out.getvalue(), err.getvalue())
 
 
 def start_bulk(*args: str, env: Mapping[str, str]) -> subprocess.Popen[str]:

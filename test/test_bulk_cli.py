@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import json
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import List
@@ -17,6 +19,7 @@ from bulk_helpers import (
     issue_rows,
     journal_counts,
     one_credential_per_row,
+    run_bulk,
     start_bulk,
     wait_until_done,
     write_csv,
@@ -38,7 +41,8 @@ def test_a_job_killed_part_way_and_rerun_while_answers_are_lost_issues_one_crede
     assert 300 <= stopped["done"] < 2000 and stopped["failed"] == stopped["unknown"] == 0
     bulk_server.inject(lose_answer=True, method="POST", path="/v1.0/credentials", times=25)
 
-    rerun = bulk("issue", str(source), "--journal", str(journal), "--concurrency", "16", env=bulk_server.environ)
+    # In this process, so that coverage sees the settling; the other runs use the real entry point.
+    rerun = run_bulk("issue", str(source), "--journal", str(journal), "--concurrency", "16", env=bulk_server.environ)
 
     assert rerun.returncode == 0, rerun.stderr
     issued = 2000 - stopped["done"]
@@ -90,7 +94,7 @@ def test_bad_rows_are_reported_by_line_and_never_sent_and_the_others_go_on(
     )
     journal = tmp_path / "run.db"
 
-    done = bulk("issue", str(source), "--journal", str(journal), env=bulk_server.environ)
+    done = run_bulk("issue", str(source), "--journal", str(journal), env=bulk_server.environ)
 
     assert done.returncode == 1
     assert done.stdout == f"issued 2, already done 0, failed 5, unknown 0 (journal {journal})\n"
@@ -104,7 +108,7 @@ def test_bad_rows_are_reported_by_line_and_never_sent_and_the_others_go_on(
     assert done.stderr.splitlines()[-5:] == expected
     created = [c for c in bulk_server.credentials() if c["member_id"] >= 1000]
     assert sorted((c["member_id"], c["reusable"]) for c in created) == [(1000, True), (1005, False)]
-    status = bulk("status", "--journal", str(journal), env=bulk_server.environ)
+    status = run_bulk("status", "--journal", str(journal), env=bulk_server.environ)
     assert status.returncode == 1
     assert status.stdout.splitlines() == [
         f"journal {journal}: bulk issue of {source}, 7 rows",
@@ -130,7 +134,7 @@ def test_an_unusable_file_is_one_line_and_exit_2_with_nothing_sent(
         source.write_bytes(content)
     else:
         source.write_text(str(content), encoding="utf-8")
-    done = bulk("issue", str(source), "--journal", str(tmp_path / "run.db"), env=bulk_server.environ)
+    done = run_bulk("issue", str(source), "--journal", str(tmp_path / "run.db"), env=bulk_server.environ)
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.count("\n") == 1 and message in done.stderr and done.stderr.startswith("error: ")
     assert [c["id"] for c in bulk_server.credentials()] == [56]
@@ -139,24 +143,60 @@ def test_an_unusable_file_is_one_line_and_exit_2_with_nothing_sent(
 def test_a_missing_file_and_a_journal_written_for_another_file_are_refused(
     bulk_server: SandboxProcess, tmp_path: Path
 ) -> None:
-    missing = bulk("issue", str(tmp_path / "nowhere.csv"), "--journal", str(tmp_path / "a.db"), env=bulk_server.environ)
+    missing = run_bulk(
+        "issue", str(tmp_path / "nowhere.csv"), "--journal", str(tmp_path / "a.db"), env=bulk_server.environ
+    )
     assert missing.returncode == 2 and "cannot read" in missing.stderr and "No such file" in missing.stderr
     first = write_csv(tmp_path / "first.csv", issue_rows(3, first_member=1100))
-    assert bulk("issue", str(first), "--journal", str(tmp_path / "run.db"), env=bulk_server.environ).returncode == 0
+    assert run_bulk("issue", str(first), "--journal", str(tmp_path / "run.db"), env=bulk_server.environ).returncode == 0
     other = write_csv(tmp_path / "other.csv", issue_rows(3, first_member=1200))
 
-    refused = bulk("issue", str(other), "--journal", str(tmp_path / "run.db"), env=bulk_server.environ)
+    refused = run_bulk("issue", str(other), "--journal", str(tmp_path / "run.db"), env=bulk_server.environ)
 
     assert (refused.returncode, refused.stdout) == (2, "")
     assert refused.stderr.count("\n") == 1 and "was written for other input" in refused.stderr
     assert not [c for c in bulk_server.credentials() if c["member_id"] >= 1200]
-    wrong_action = bulk("void", str(first), "--journal", str(tmp_path / "run.db"), env=bulk_server.environ)
+    wrong_action = run_bulk("void", str(first), "--journal", str(tmp_path / "run.db"), env=bulk_server.environ)
     assert wrong_action.returncode == 2 and "is the journal of a bulk issue, not of a bulk void" in wrong_action.stderr
+
+
+def test_credentials_come_from_the_identity_and_key_or_from_flags(bulk_server: SandboxProcess, tmp_path: Path) -> None:
+    first, second = issue_rows(2, first_member=1250), issue_rows(2, first_member=1260)
+    env = {**bulk_server.environ, "AUTH_IDENTITY": "sandbox-account", "AUTH_KEY": "sandbox-api-key"}
+    del env["API_KEY"]  # GET /auth then gives the token
+    by_identity = run_bulk("issue", str(write_csv(tmp_path / "a.csv", first)), "--journal", str(tmp_path / "a.db"),
+                           "-q", env=env)  # fmt: skip
+    assert (by_identity.returncode, by_identity.stderr) == (0, "")
+    flags = ["--host", bulk_server.url, "--api-key", "sandbox-token"]
+    by_flags = run_bulk("issue", str(write_csv(tmp_path / "b.csv", second)), "--journal", str(tmp_path / "b.db"),
+                        *flags, env={"PATH": "/usr/bin"})  # fmt: skip
+    assert by_flags.stdout == f"issued 2, already done 0, failed 0, unknown 0 (journal {tmp_path / 'b.db'})\n"
+    one_credential_per_row(bulk_server, first + second)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["issue", "rows.csv", "--journal", "run.db", "--concurrency", "0"], "--concurrency must be from 1 to 256"),
+        (["export", "--out", "out.csv", "--per-page", "5000"], "--per-page must be from 1 to 1000"),
+        (["export", "--out", "out.csv", "--ids", "1,two"], "--ids must be whole numbers separated by commas"),
+        (["issue", "rows.csv", "--journal", "run.db", "--host", "ftp://example.com"], "error: "),
+        (["status", "--journal", "missing.db"], "no journal at missing.db"),
+    ],
+)
+def test_bad_options_are_one_line_and_exit_2(bulk_server: SandboxProcess, args: List[str], message: str) -> None:
+    done = run_bulk(*args, env=bulk_server.environ)
+    assert (done.returncode, done.stdout) == (2, "") and message in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_the_package_runs_the_bulk_tool_and_nothing_else() -> None:
+    done = subprocess.run([sys.executable, "-m", "sparkfly_client"], capture_output=True, text=True, check=False)
+    assert done.returncode == 2 and done.stderr.startswith("usage: python -m sparkfly_client bulk")
 
 
 def test_no_credentials_is_bad_usage(tmp_path: Path) -> None:
     source = write_csv(tmp_path / "rows.csv", issue_rows(1))
-    done = bulk("issue", str(source), "--journal", str(tmp_path / "run.db"), env={"PATH": "/usr/bin"})
+    done = run_bulk("issue", str(source), "--journal", str(tmp_path / "run.db"), env={"PATH": "/usr/bin"})
     assert done.returncode == 2 and done.stderr.startswith("error: no credentials: set API_KEY")
 
 
@@ -168,7 +208,7 @@ def test_void_by_id_and_by_code_voids_each_once_and_resumes(bulk_server: Sandbox
     journal = tmp_path / "void.db"
     bulk_server.inject(lose_answer=True, method="PUT", path="/v1.0/credentials/*/void", times=5)
 
-    done = bulk("void", str(source), "--journal", str(journal), env=bulk_server.environ)
+    done = run_bulk("void", str(source), "--journal", str(journal), env=bulk_server.environ)
 
     assert done.returncode == 1
     assert done.stdout == f"voided 40, already done 0, failed 2, unknown 0 (journal {journal})\n"
@@ -179,7 +219,7 @@ def test_void_by_id_and_by_code_voids_each_once_and_resumes(bulk_server: Sandbox
     )
     states = {c["id"]: c["status"] for c in bulk_server.credentials() if c["member_id"] >= 1300}
     assert states == {c["id"]: "voided" for c in made}
-    again = bulk("void", str(source), "--journal", str(journal), env=bulk_server.environ)
+    again = run_bulk("void", str(source), "--journal", str(journal), env=bulk_server.environ)
     assert again.stdout == f"voided 0, already done 40, failed 2, unknown 0 (journal {journal})\n"
 
 
@@ -191,7 +231,7 @@ def test_export_writes_every_matching_credential_page_by_page(
     bulk_server.create(member_id=1401, channel_id=56, offer_id=56)
     out = tmp_path / f"out.{suffix}"
 
-    done = bulk("export", "--out", str(out), "--member-id", "1400", "--per-page", "5", env=bulk_server.environ)
+    done = run_bulk("export", "--out", str(out), "--member-id", "1400", "--per-page", "5", env=bulk_server.environ)
 
     assert (done.returncode, done.stdout) == (0, f"exported 23 credentials to {out}\n")
     if suffix == "csv":
@@ -206,7 +246,7 @@ def test_export_writes_every_matching_credential_page_by_page(
 
 
 def test_export_refuses_a_file_name_it_cannot_tell_the_format_of(bulk_server: SandboxProcess, tmp_path: Path) -> None:
-    done = bulk("export", "--out", str(tmp_path / "out.xlsx"), env=bulk_server.environ)
+    done = run_bulk("export", "--out", str(tmp_path / "out.xlsx"), env=bulk_server.environ)
     assert done.returncode == 2 and "name it .csv or .jsonl" in done.stderr
 
 
@@ -231,7 +271,7 @@ def test_an_interrupted_export_goes_on_from_its_last_page(bulk_server: SandboxPr
     made = interrupted_export(bulk_server, out, 500)
     written = json.loads(out.with_name("out.jsonl.part.state").read_text())["pages"]
 
-    rerun = bulk("export", "--out", str(out), "--member-id", "1450", "--per-page", "1", env=bulk_server.environ)
+    rerun = run_bulk("export", "--out", str(out), "--member-id", "1450", "--per-page", "1", env=bulk_server.environ)
 
     assert (rerun.returncode, rerun.stdout) == (0, f"exported 500 credentials to {out}\n")
     resumed_after = int(rerun.stderr.split("after its page ")[1].split()[0])
@@ -248,9 +288,22 @@ def test_an_interrupted_export_starts_over_when_the_data_moved_under_it(
     deleted = bulk_server.pool.request("DELETE", f"{bulk_server.url}/v1.0/credentials/{made[0]}")
     assert deleted.status == 200  # every page after it moves up by one
 
-    rerun = bulk("export", "--out", str(out), "--member-id", "1450", "--per-page", "1", env=bulk_server.environ)
+    rerun = run_bulk("export", "--out", str(out), "--member-id", "1450", "--per-page", "1", env=bulk_server.environ)
 
     assert (rerun.returncode, rerun.stdout) == (0, f"exported 299 credentials to {out}\n")
     assert "went on from" not in rerun.stderr
     with open(out, newline="", encoding="utf-8") as file:
         assert [int(row["id"]) for row in csv.DictReader(file)] == made[1:]
+
+
+def test_refused_credentials_stop_the_job_with_exit_1_and_the_rows_left_for_the_next_run(
+    bulk_server: SandboxProcess, tmp_path: Path
+) -> None:
+    source, journal = write_csv(tmp_path / "rows.csv", issue_rows(3, first_member=1270)), tmp_path / "run.db"
+    env = {**bulk_server.environ, "API_KEY": "not-the-token"}
+    stopped = run_bulk("issue", str(source), "--journal", str(journal), "-q", env=env)
+    assert stopped.returncode == 1
+    assert stopped.stderr.startswith("error: the server refused the credentials: HTTP 401")
+    assert stopped.stdout == f"issued 0, already done 0, failed 0, unknown 0, not finished 3 (journal {journal})\n"
+    resumed = run_bulk("issue", str(source), "--journal", str(journal), "-q", env=bulk_server.environ)
+    assert resumed.stdout == f"issued 3, already done 0, failed 0, unknown 0 (journal {journal})\n"

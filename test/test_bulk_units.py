@@ -287,6 +287,36 @@ def test_plain_progress_is_a_line_at_most_every_interval_and_one_at_the_end() ->
     ]
 
 
+def test_plain_progress_says_long_waits_in_minutes_and_hours_and_counts_without_a_total() -> None:
+    clock, out = Clock(0.0), io.StringIO()
+    progress = LineProgress(out, interval=5.0, clock=clock)
+    progress.start("issue", 100_000)
+    clock.now = 10.0
+    progress.advance(10)  # 1 row a second: 99,990 s left
+    progress.start("issue", 1_000)
+    clock.now = 20.0
+    progress.advance(10)  # 990 s left
+    progress.start("export", None, unit="credentials")
+    clock.now = 30.0
+    progress.advance(50)
+    assert out.getvalue().splitlines() == [
+        "issue: 10 of 100,000 rows (0 %), 1 rows/s, about 27.8 h left",
+        "issue: 10 of 1,000 rows (1 %), 1 rows/s, about 16 min left",
+        "export: 50 credentials, 5 credentials/s",
+    ]
+
+
+def test_the_bar_shows_the_count_and_the_rate() -> None:
+    tqdm = pytest.importorskip("tqdm")
+    out = Terminal()
+    bar = BarProgress(tqdm.tqdm, out)
+    bar.start("issue", 10, done=4)
+    bar.advance(6)
+    bar.close()
+    bar.advance()  # after close: nothing
+    assert "issue: 100%" in out.getvalue() and "10/10" in out.getvalue() and "row/s" in out.getvalue()
+
+
 class Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True
