@@ -33,6 +33,7 @@ def test_a_job_killed_part_way_and_rerun_while_answers_are_lost_issues_one_crede
 ) -> None:
     rows = issue_rows(2000)  # every other row brings its own code
     source, journal = write_csv(tmp_path / "rows.csv", rows), tmp_path / "run.db"
+    bulk_server.inject(lose_answer=True, method="POST", path="/v1.0/credentials", times=10)  # before the kill too
     job = start_bulk("issue", str(source), "--journal", str(journal), "--concurrency", "16", env=bulk_server.environ)
     wait_until_done(journal, 300, job)
     job.send_signal(signal.SIGKILL)
