@@ -8,7 +8,8 @@ Against the sandbox in a child process (its rate limit off, a numbered member fo
   row's ``sending`` state committed before its request, and its progress on stderr: a bar on a terminal, else
   lines) issuing 5,000 rows (one member each) at concurrency 16, against the floor: a bare ``asyncio.gather``
   over the same ``AsyncCredentialsApi`` with a semaphore of 16, no journal. The two take turns, the sandbox
-  reset before each run; each figure is the median.
+  reset before each run; each figure is the median. The client's CPU time per row is shown too: it is what the
+  journal adds, where the rate also moves with the load of the machine.
 - Export: the peak traced memory (``tracemalloc``) of ``export_credentials`` writing 2,000 and then 20,000
   credentials to a CSV file, page by page.
 
@@ -58,8 +59,16 @@ def reset(url: str) -> None:
     assert urllib3.request("POST", url + "/__sandbox/reset").status == 204
 
 
-async def floor(url: str, count: int, concurrency: int) -> float:
-    """Rows per second of a bare gather over the SDK's async client, a semaphore of ``concurrency``."""
+class Run:
+    """Rows per second (wall time) and this process's CPU time per row of one run."""
+
+    def __init__(self, count: int, wall: float, cpu: float) -> None:
+        self.rate = count / wall
+        self.cpu_per_row = cpu / count
+
+
+async def floor(url: str, count: int, concurrency: int) -> Run:
+    """A bare gather over the SDK's async client, a semaphore of ``concurrency``."""
     async with sparkfly_client.AsyncApiClient(configuration(url, concurrency)) as client:
         api = sparkfly_client.AsyncCredentialsApi(client)
         limit = asyncio.Semaphore(concurrency)
@@ -69,21 +78,21 @@ async def floor(url: str, count: int, concurrency: int) -> float:
                 request = sparkfly_client.CredentialInputRequest(credential=sparkfly_client.CredentialInput(**row))
                 await api.create_credential(request)
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(one(row) for row in rows(count)))
-        return count / (time.perf_counter() - started)
+        return Run(count, time.perf_counter() - started, time.process_time() - cpu)
 
 
-async def bulk(url: str, count: int, concurrency: int, workdir: Path) -> float:
-    """Rows per second of the bulk engine, its journal and its progress on stderr included."""
+async def bulk(url: str, count: int, concurrency: int, workdir: Path) -> Run:
+    """The bulk engine, its journal and its progress on stderr included."""
     journal = workdir / f"run-{time.monotonic_ns()}.db"
     async with sparkfly_client.AsyncApiClient(configuration(url, concurrency)) as client:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         report = await issue_credentials(client, rows(count), journal=journal, concurrency=concurrency, progress=True)
-        elapsed = time.perf_counter() - started
+        run = Run(count, time.perf_counter() - started, time.process_time() - cpu)
     if report.issued != count or not report.complete:
         raise SystemExit(f"the bulk run did not issue every row: {report.summary()}")
-    return count / elapsed
+    return run
 
 
 async def create_many(url: str, count: int, concurrency: int = 16) -> None:
@@ -118,7 +127,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=5000, help="rows per issue run")
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight")
-    parser.add_argument("--runs", type=int, default=3, help="runs of each side, taking turns")
+    parser.add_argument("--runs", type=int, default=5, help="runs of each side, taking turns")
     parser.add_argument("--export-small", type=int, default=2000, help="credentials of the small export")
     parser.add_argument("--export-large", type=int, default=20000, help="credentials of the large export")
     args = parser.parse_args(argv)
@@ -130,21 +139,24 @@ def main(argv: Optional[List[str]] = None) -> None:
         tempfile.TemporaryDirectory(prefix="sparkfly-bulk-") as workdir,
         ServerProcess([sys.executable, "-c", script]) as server,
     ):
-        rates: Dict[str, List[float]] = {"floor": [], "bulk": []}
+        runs: Dict[str, List[Run]] = {"floor": [], "bulk": []}
         for run in range(args.runs):
             for side in ("floor", "bulk") if run % 2 == 0 else ("bulk", "floor"):
                 reset(server.url)
                 if side == "floor":
-                    rates[side].append(asyncio.run(floor(server.url, args.rows, args.concurrency)))
+                    runs[side].append(asyncio.run(floor(server.url, args.rows, args.concurrency)))
                 else:
-                    rates[side].append(asyncio.run(bulk(server.url, args.rows, args.concurrency, Path(workdir))))
+                    runs[side].append(asyncio.run(bulk(server.url, args.rows, args.concurrency, Path(workdir))))
         print(f"## Issue: {args.rows:,} rows at concurrency {args.concurrency} ({args.runs} runs each, taking turns)\n")
-        print("| client | rows/s (median) | runs |")
-        print("|---|---:|---|")
+        print("| client | rows/s (median) | runs | CPU µs/row (median, this process) |")
+        print("|---|---:|---|---:|")
         for side, label in (("floor", "asyncio.gather + semaphore over AsyncCredentialsApi"), ("bulk", "bulk issue")):
-            shown = ", ".join(f"{rate:,.0f}" for rate in rates[side])
-            print(f"| {label} | {statistics.median(rates[side]):,.0f} | {shown} |")
-        ratio = statistics.median(rates["bulk"]) / statistics.median(rates["floor"])
+            shown = ", ".join(f"{run.rate:,.0f}" for run in runs[side])
+            rate, cpu = (
+                statistics.median(getattr(run, name) for run in runs[side]) for name in ("rate", "cpu_per_row")
+            )
+            print(f"| {label} | {rate:,.0f} | {shown} | {cpu * 1e6:,.0f} |")
+        ratio = statistics.median(r.rate for r in runs["bulk"]) / statistics.median(r.rate for r in runs["floor"])
 
         reset(server.url)
         out = Path(workdir) / "export.csv"

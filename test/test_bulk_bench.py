@@ -25,8 +25,11 @@ def test_the_bulk_benchmark_reports_both_sides_and_its_targets_from_them() -> No
     rows = [
         [cell.strip() for cell in line.strip("|").split("|")] for line in done.stdout.splitlines() if line[:2] == "| "
     ]
-    rates = {row[0]: float(row[1].replace(",", "")) for row in rows if len(row) == 3 and row[2][:1].isdigit()}
-    floor, bulk = rates["asyncio.gather + semaphore over AsyncCredentialsApi"], rates["bulk issue"]
+    sides = {
+        row[0]: row for row in rows if row[0] in ("asyncio.gather + semaphore over AsyncCredentialsApi", "bulk issue")
+    }
+    floor, bulk = (float(sides[name][1].replace(",", "")) for name in sides)
+    assert all(float(row[3].replace(",", "")) > 0 for row in sides.values())  # CPU µs per row
     exports = {row[0]: float(row[3]) for row in rows if len(row) == 4 and row[0][:1].isdigit()}
     assert set(exports) == {"30", "120"}
     targets = {row[0]: row[1] for row in rows if len(row) == 3 and (">=" in row[0] or "within" in row[0])}

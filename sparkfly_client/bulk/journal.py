@@ -3,9 +3,10 @@
 A row is ``pending`` (never sent), ``sending`` (sent, its outcome not known: settled before anything is resent),
 ``done``, ``failed`` (never sent again; the reason is kept) or ``unknown`` (the outcome cannot be told; listed,
 never resent). The journal runs in WAL mode with ``synchronous=NORMAL``: a committed transaction survives the
-process being killed at any moment (a power cut may lose the last ones). Writes go into one open transaction that
-:meth:`Journal.commit` ends; the job commits a row's ``sending`` state before its request goes out, and other
-changes in batches (a lost outcome only means the row is settled again on the next run).
+process being killed at any moment (a power cut may lose the last ones). Changed rows are written together, in
+one open transaction that :meth:`Journal.commit` ends; the job commits a row's ``sending`` state before its
+request goes out (handing rows to its workers a batch at a time, each batch one commit), and outcomes with the
+next commit (a lost outcome only means the row is settled again on the next run).
 
 The journal also keeps the input's digest (:class:`~sparkfly_client.bulk.rows.InputDigest`): a rerun with other
 input is refused before anything is sent.
@@ -42,14 +43,14 @@ CREATE TABLE IF NOT EXISTS rows (
     identifier TEXT,
     reason TEXT
 );
-CREATE INDEX IF NOT EXISTS rows_by_state ON rows (state, idx);
+-- No index on state: rows are read in idx order (each once a run), and each change of state would cost one.
 CREATE INDEX IF NOT EXISTS rows_by_credential ON rows (credential_id) WHERE credential_id IS NOT NULL;
 """
 
 
 @dataclass
 class JournalRow:
-    """A row still to do, as the job works on it."""
+    """A row still to do, as the job works on it: what the journal holds, and what only this run knows."""
 
     idx: int
     line: int
@@ -58,6 +59,12 @@ class JournalRow:
     attempts: int
     first_sent: Optional[float]
     credential_id: Optional[int]
+    identifier: Optional[str] = None
+    reason: Optional[str] = None
+    #: it may have been sent before (by an earlier run, or a try whose answer was lost): settle it first
+    needs_settling: bool = False
+    #: committed as ``sending`` in a batch (see :meth:`Journal.claim`) and not sent yet
+    claimed: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,7 @@ class Journal:
         if written_for is not None and written_for != action:
             raise BulkInputError(f"{self.path} is the journal of a bulk {written_for}, not of a bulk {action}")
         self._in_transaction = False
+        self._dirty: Dict[int, JournalRow] = {}
 
     @classmethod
     def open_existing(cls, path: Union[str, os.PathLike[str]]) -> Journal:
@@ -172,6 +180,7 @@ class Journal:
     # --- reading --------------------------------------------------------------------------------------
 
     def counts(self) -> Dict[str, int]:
+        self.flush()
         counted = dict.fromkeys(STATES, 0)
         counted.update(self._db.execute("SELECT state, COUNT(*) FROM rows GROUP BY state").fetchall())
         return counted
@@ -180,6 +189,7 @@ class Journal:
         """Every ``pending`` or ``sending`` row in input order, read a batch at a time."""
         after = -1
         while True:
+            self.flush()
             found = self._db.execute(
                 "SELECT idx, line, fields, state, attempts, first_sent, credential_id FROM rows "
                 "WHERE state IN (?, ?) AND idx > ? ORDER BY idx LIMIT ?",
@@ -188,11 +198,14 @@ class Journal:
             if not found:
                 return
             for idx, line, fields, state, attempts, first_sent, credential_id in found:
-                yield JournalRow(idx, line, json.loads(fields), state, attempts, first_sent, credential_id)
+                row = JournalRow(idx, line, json.loads(fields), state, attempts, first_sent, credential_id)
+                row.needs_settling = state == SENDING
+                yield row
             after = found[-1][0]
 
     def problems(self) -> Iterator[Problem]:
         """The failed and unknown rows, in input order, with their reasons."""
+        self.flush()
         for line, state, reason in self._db.execute(
             "SELECT line, state, reason FROM rows WHERE state IN (?, ?) ORDER BY idx", (FAILED, UNKNOWN)
         ):
@@ -200,57 +213,68 @@ class Journal:
 
     def holder_of(self, credential_id: int, other_than: int) -> Optional[int]:
         """The line of another row that holds this credential, if any."""
+        self.flush()
         found = self._db.execute(
             "SELECT line FROM rows WHERE credential_id = ? AND idx != ? LIMIT 1", (credential_id, other_than)
         ).fetchone()
         return None if found is None else int(found[0])
 
-    # --- writing (inside the open transaction; commit() makes it durable) -----------------------------
+    # --- writing: rows changed are written together by flush(), inside the open transaction; commit() ------
 
-    def _write(self, sql: str, args: Tuple[Any, ...]) -> None:
-        if not self._in_transaction:
-            self._db.execute("BEGIN")
-            self._in_transaction = True
-        self._db.execute(sql, args)
+    def _changed(self, row: JournalRow, state: str) -> None:
+        row.state = state
+        self._dirty[row.idx] = row
+
+    def claim(self, rows: List[JournalRow], server_now: Optional[float]) -> None:
+        """Mark rows about to be handed to the workers ``sending``, to commit before any of them is sent: one
+        commit for many. A claimed row the job did not send after all goes back with :meth:`mark_not_sent`."""
+        for row in rows:
+            self.mark_sending(row, server_now)
+            row.claimed = True
 
     def mark_sending(self, row: JournalRow, server_now: Optional[float], credential_id: Optional[int] = None) -> None:
         """The row is about to be sent: commit this before the request goes out."""
         if row.first_sent is None:
             row.first_sent = server_now
         row.attempts += 1
-        row.state = SENDING
         if credential_id is not None:
             row.credential_id = credential_id
-        self._write(
-            "UPDATE rows SET state = ?, attempts = ?, first_sent = ?, credential_id = ? WHERE idx = ?",
-            (SENDING, row.attempts, row.first_sent, row.credential_id, row.idx),
-        )
+        self._changed(row, SENDING)
 
     def mark_not_sent(self, row: JournalRow) -> None:
-        """The server refused the request without handling it (429, 401): nothing to settle."""
-        row.state = PENDING
-        self._write("UPDATE rows SET state = ? WHERE idx = ?", (PENDING, row.idx))
+        """The row was not sent, or the server refused it without handling it (429, 401): nothing to settle."""
+        row.claimed = row.needs_settling = False
+        self._changed(row, PENDING)
 
     def mark_done(self, row: JournalRow, credential_id: int, identifier: Optional[str]) -> None:
-        row.state = DONE
-        self._write(
-            "UPDATE rows SET state = ?, credential_id = ?, identifier = ?, reason = NULL WHERE idx = ?",
-            (DONE, credential_id, identifier, row.idx),
-        )
+        row.credential_id, row.identifier, row.reason = credential_id, identifier, None
+        self._changed(row, DONE)
 
     def mark_failed(self, row: JournalRow, reason: str) -> None:
-        row.state = FAILED
-        self._write(
-            "UPDATE rows SET state = ?, reason = ? WHERE idx = ?", (FAILED, f"line {row.line}: {reason}", row.idx)
-        )
+        row.reason = f"line {row.line}: {reason}"
+        self._changed(row, FAILED)
 
     def mark_unknown(self, row: JournalRow, reason: str) -> None:
-        row.state = UNKNOWN
-        self._write(
-            "UPDATE rows SET state = ?, reason = ? WHERE idx = ?", (UNKNOWN, f"line {row.line}: {reason}", row.idx)
-        )
+        row.reason = f"line {row.line}: {reason}"
+        self._changed(row, UNKNOWN)
+
+    def flush(self) -> None:
+        """Write the rows changed since the last flush (one statement for all of them), not yet committed."""
+        if not self._dirty:
+            return
+        if not self._in_transaction:
+            self._db.execute("BEGIN")
+            self._in_transaction = True
+        self._db.executemany(
+            "UPDATE rows SET state = ?, attempts = ?, first_sent = ?, credential_id = ?, identifier = ?, reason = ? "
+            "WHERE idx = ?",
+            [(r.state, r.attempts, r.first_sent, r.credential_id, r.identifier, r.reason, r.idx)
+             for r in self._dirty.values()],
+        )  # fmt: skip
+        self._dirty.clear()
 
     def commit(self) -> None:
+        self.flush()
         if self._in_transaction:
             self._in_transaction = False
             self._db.execute("COMMIT")

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from contextlib import asynccontextmanager
-from typing import AsyncIterator, Callable, Dict, Hashable, Optional
+from typing import Callable, Dict, Hashable, Optional
 
 __all__ = ["PauseGate", "KeyedLocks", "GroupCommit", "backoff"]
 
@@ -50,11 +49,13 @@ class _KeyState:
         self.exclusive = False
         self.waiters = 0
         self.wanting_exclusive = 0  # a waiting settle goes before sends that come after it
-        self.changed = asyncio.Condition()
+        self.changed: Optional[asyncio.Condition] = None  # made when someone has to wait
 
     async def wait_while(self, blocked: Callable[[], bool]) -> None:
         if not blocked():
             return
+        if self.changed is None:
+            self.changed = asyncio.Condition()
         self.waiters += 1
         try:
             async with self.changed:
@@ -63,7 +64,7 @@ class _KeyState:
             self.waiters -= 1
 
     async def notify(self) -> None:
-        if self.waiters:
+        if self.waiters and self.changed is not None:
             async with self.changed:
                 self.changed.notify_all()
 
@@ -89,37 +90,52 @@ class KeyedLocks:
         if not (state.sharing or state.exclusive or state.waiters):
             self._keys.pop(key, None)
 
-    @asynccontextmanager
-    async def shared(self, key: Hashable) -> AsyncIterator[None]:
-        state = self._state(key)
-        await state.wait_while(lambda: state.exclusive or state.wanting_exclusive > 0)
-        state.sharing += 1
-        try:
-            yield
-        finally:
-            state.sharing -= 1
-            if not state.sharing:
-                await state.notify()
-            self._release(key, state)
+    def shared(self, key: Hashable) -> _Held:
+        """``async with locks.shared(member):`` around a send."""
+        return _Held(self, key, exclusive=False)
 
-    @asynccontextmanager
-    async def exclusive(self, key: Hashable) -> AsyncIterator[None]:
+    def exclusive(self, key: Hashable) -> _Held:
+        """``async with locks.exclusive(member):`` around a settle."""
+        return _Held(self, key, exclusive=True)
+
+    async def _acquire(self, key: Hashable, exclusive: bool) -> _KeyState:
         state = self._state(key)
-        state.wanting_exclusive += 1
-        try:
-            await state.wait_while(lambda: state.exclusive or state.sharing > 0)
-        finally:
-            state.wanting_exclusive -= 1
-        state.exclusive = True
-        try:
-            yield
-        finally:
+        if exclusive:
+            state.wanting_exclusive += 1
+            try:
+                await state.wait_while(lambda: state.exclusive or state.sharing > 0)
+            finally:
+                state.wanting_exclusive -= 1
+            state.exclusive = True
+        else:
+            await state.wait_while(lambda: state.exclusive or state.wanting_exclusive > 0)
+            state.sharing += 1
+        return state
+
+    async def _release_held(self, key: Hashable, state: _KeyState, exclusive: bool) -> None:
+        if exclusive:
             state.exclusive = False
+        else:
+            state.sharing -= 1
+        if not (state.exclusive or state.sharing):
             await state.notify()
-            self._release(key, state)
+        self._release(key, state)
 
     def __len__(self) -> int:
         return len(self._keys)
+
+
+class _Held:
+    def __init__(self, locks: KeyedLocks, key: Hashable, exclusive: bool) -> None:
+        self._locks, self._key, self._exclusive = locks, key, exclusive
+        self._state: Optional[_KeyState] = None
+
+    async def __aenter__(self) -> None:
+        self._state = await self._locks._acquire(self._key, self._exclusive)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self._state is not None
+        await self._locks._release_held(self._key, self._state, self._exclusive)
 
 
 class GroupCommit:

@@ -212,10 +212,14 @@ class _DictRows(RowSource):
         self._rows = rows
 
     def numbered(self, schema: RowSchema) -> Iterator[Tuple[int, Mapping[str, Any]]]:
+        checked: Tuple[Any, ...] = ()  # the columns of the last row: rows tend to share them
         for number, row in enumerate(self._rows, start=1):
-            if not isinstance(row, Mapping):
+            if type(row) is not dict and not isinstance(row, Mapping):
                 raise BulkInputError(f"row {number} is a {type(row).__name__}, not a dict of column to value")
-            schema.check_columns(row.keys(), f"row {number}")
+            columns = tuple(row)
+            if columns != checked:
+                schema.check_columns(columns, f"row {number}")
+                checked = columns
             yield number, row
 
 
@@ -247,7 +251,9 @@ class InputDigest:
         self.rows = 0
 
     def add(self, row: Mapping[str, Any]) -> None:
-        cells = {str(name): (None if value is None else _digest_value(value)) for name, value in row.items()}
+        cells = {
+            str(name): value.strip() if type(value) is str else _digest_value(value) for name, value in row.items()
+        }
         self._hash.update(json.dumps(cells, sort_keys=True, separators=(",", ":")).encode())
         self._hash.update(b"\n")
         self.rows += 1
@@ -258,6 +264,8 @@ class InputDigest:
 
 def _digest_value(value: Any) -> Any:
     # The same cell read from a CSV file ("12") or given from Python (12) is the same input.
+    if value is None:
+        return None
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, (int, str)):
