@@ -8,6 +8,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from bulk_helpers import SandboxProcess  # noqa: E402
 from drivers import DRIVERS, Driver  # noqa: E402
 from scripted_server import Reply, ScriptedServer  # noqa: E402
 
@@ -66,3 +67,15 @@ def instrumented(traced: Any) -> Iterator[Any]:
     from tracing_fixtures import instrumented_for_one_test
 
     yield from instrumented_for_one_test(traced)
+@pytest.fixture(scope="session")
+def bulk_server_process() -> Iterator[SandboxProcess]:
+    """A sandbox in its own process with 5,000 numbered members, for the bulk tool's tests."""
+    running = SandboxProcess(members=5000)
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def bulk_server(bulk_server_process: SandboxProcess) -> SandboxProcess:
+    bulk_server_process.reset()  # the demo data back; the numbered members stay
+    return bulk_server_process
