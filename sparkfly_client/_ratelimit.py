@@ -12,10 +12,10 @@ The window's end is read against the server's clock, from its ``Date`` header (a
 local one: each answer bounds the offset between the two clocks (the server stamped it between sending and
 receiving), the bounds of every answer are kept, and an end is placed where it cannot be early.
 
-How many requests may still go in a window: each answer's ``Rate-Limit-Remaining`` counted the requests the server
-had served before it, so what it leaves is that figure less every request sent after it (in the window), and less
-those sent before it that were still unanswered when it arrived (they may have reached the server after it). Every
-such figure is a safe bound; the largest is used, and each request admitted takes one from it.
+How many requests may still go in a window: the answer to the request sent last says what the server had left after
+serving it (other clients' requests included), so what it leaves is that figure less every request sent after it,
+and less those that were out when it went (they may have reached the server after it). An answer to a request
+sent earlier, arriving later, is not used: it knows less. Each request admitted takes one from what is left.
 """
 
 from __future__ import annotations
@@ -38,11 +38,13 @@ FIRST_ANSWER_PATIENCE = 1.0
 class Ticket:
     """One admitted request: its place in the order of sends, and when it went."""
 
-    __slots__ = ("number", "sent_at")
+    __slots__ = ("number", "sent_at", "out")
 
-    def __init__(self, number: int, sent_at: float) -> None:
+    def __init__(self, number: int, sent_at: float, out: int) -> None:
         self.number = number
         self.sent_at = sent_at
+        #: how many requests were out when it went: any of them may reach the server after it
+        self.out = out
 
 
 class RateLimit:
@@ -61,6 +63,8 @@ class RateLimit:
         self.allowed: Optional[int] = None
         #: the end of the last window that ended (an answer from it, arriving late, says nothing new)
         self.ended: Optional[float] = None
+        #: the number of the request whose answer last said what is left of the window
+        self.freshest = -1
         #: every call waits until then (after a 429)
         self.blocked_until = 0.0
         self.in_flight: Dict[int, Ticket] = {}
@@ -108,7 +112,7 @@ class RateLimit:
             self.allowed -= 1
         if self.interval is not None:
             self.next_send_at = max(now, self.next_send_at) + self.interval
-        ticket = Ticket(self.sent, now)
+        ticket = Ticket(self.sent, now, len(self.in_flight))
         self.sent += 1
         self.in_flight[ticket.number] = ticket
         return ticket
@@ -205,17 +209,19 @@ class RateLimit:
     def _learn_window(self, ticket: Optional[Ticket], reset: float, remaining: int) -> None:
         if (self.window is not None and reset < self.window) or (self.ended is not None and reset <= self.ended):
             return  # an answer from a window that has ended
-        if self.window is None or reset > self.window:
-            self.window = reset
-            self.allowed = None if self.limit is None else self.limit - len(self.in_flight)
-        # What this answer leaves: less every request sent after it, and those sent before it still unanswered.
-        if ticket is None:
-            after = len(self.in_flight)
-        else:
-            after = self.sent - ticket.number - 1
-            after += sum(1 for other in self.in_flight.values() if other.number < ticket.number)
-        bound = remaining - after
-        self.allowed = bound if self.allowed is None else max(self.allowed, bound)
+        if self.window is None:  # the first window seen, or the one this client's clock saw start (allowed counts it)
+            self.window, self.freshest = reset, -1
+        elif reset > self.window:  # a window that started before this client's clock saw the last one end
+            self.window, self.allowed, self.freshest = reset, None, -1
+        # The answer to the request sent last speaks of the most requests, other clients' included; an earlier one,
+        # arriving later, knows less.
+        number = self.sent if ticket is None else ticket.number
+        if number < self.freshest:
+            return
+        self.freshest = number
+        # What it leaves: less every request sent after it, and those that were out when it went.
+        after = self.sent - number - 1 + (len(self.in_flight) if ticket is None else ticket.out)
+        self.allowed = remaining - max(after, 0)
         if self.limit is not None:
             self.allowed = min(self.allowed, self.limit)
 

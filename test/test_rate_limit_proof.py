@@ -1,0 +1,161 @@
+"""One rate limit per client, over real HTTP: a sandbox limited to 20 requests a second, 8 threads on one ApiClient
+and 64 tasks on one AsyncApiClient making 400 calls each: every call succeeds, fewer than 2 % get a 429, and no
+window serves more than the limit. Then the client's own limits, the deadline, and a fork."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from typing import Iterator, List
+
+import pytest
+from drivers import HAVE_AIOHTTP
+from scripted_server import Reply, ScriptedServer
+
+import sparkfly_client
+from sparkfly_client.sandbox import Sandbox
+
+LIMIT, CALLS = 20, 400
+
+
+@pytest.fixture
+def limited() -> Iterator[Sandbox]:
+    with Sandbox(rate_limit=LIMIT, rate_window=1.0) as sandbox:
+        yield sandbox
+
+
+def assert_kept_to_the_limit(sandbox: Sandbox) -> None:
+    windows = sandbox.rate_windows()
+    served = sum(window.served for window in windows)
+    refused = sum(window.refused for window in windows)
+    assert served == CALLS, windows
+    assert refused < CALLS * 0.02, windows
+    assert max(window.served for window in windows) <= LIMIT
+
+
+@pytest.mark.timeout(120)
+def test_eight_threads_on_one_client_keep_to_the_server_s_limit(limited: Sandbox) -> None:
+    failures: List[BaseException] = []
+    with limited.api_client() as client:
+        api = sparkfly_client.CredentialsApi(client)
+
+        def work() -> None:
+            for _ in range(CALLS // 8):
+                try:
+                    api.get_credential(56)
+                except BaseException as exc:  # every call must succeed: keep what did not
+                    failures.append(exc)
+
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert failures == []
+    assert_kept_to_the_limit(limited)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.skipif(not HAVE_AIOHTTP, reason='needs the "async" extra')
+def test_sixty_four_tasks_on_one_async_client_keep_to_the_server_s_limit(limited: Sandbox) -> None:
+    async def main() -> List[BaseException]:
+        async with limited.async_api_client() as client:
+            api = sparkfly_client.AsyncCredentialsApi(client)
+            calls = iter(range(CALLS))
+
+            async def work() -> None:
+                for _ in calls:  # the tasks share the 400 calls
+                    await api.get_credential(56)
+
+            results = await asyncio.gather(*(work() for _ in range(64)), return_exceptions=True)
+            return [result for result in results if isinstance(result, BaseException)]
+
+    assert asyncio.run(main()) == []
+    assert_kept_to_the_limit(limited)
+
+
+def test_a_call_that_would_wait_past_its_deadline_is_refused_at_once_unsent(server: ScriptedServer) -> None:
+    server.push(Reply(429, {"error": "Rate Limit Exceeded"}, headers={"Retry-After": "30"}))
+    config = sparkfly_client.Configuration(host=server.url, retries=0, api_key={"X-Auth-Token": "tok"})
+    with sparkfly_client.ApiClient(config) as client:
+        api = sparkfly_client.CredentialsApi(client)
+        with pytest.raises(sparkfly_client.TooManyRequestsException):
+            api.get_credential(56)  # the server's 429 (retries off)
+        started = time.monotonic()
+        with pytest.raises(sparkfly_client.TooManyRequestsException) as caught:
+            api.get_credential(56, _deadline=5.0)
+        assert time.monotonic() - started < 0.5 and 28 <= caught.value.retry_after <= 30
+        assert "resets in" in str(caught.value)
+    assert len(server.requests) == 1  # the second call sent nothing
+
+
+def test_a_429_to_a_create_is_sent_again_since_the_server_did_not_act_on_it(limited: Sandbox) -> None:
+    limited.inject(429, headers={"Retry-After": "1"}, method="POST")
+    with limited.api_client() as client:
+        request = sparkfly_client.CredentialInputRequest(
+            credential=sparkfly_client.CredentialInput(member_id=56, offer_id=56, channel_id=56)
+        )
+        created = sparkfly_client.CredentialsApi(client).create_credential(request)
+    assert created.credential.id == 1001
+    assert [(r.method, r.status) for r in limited.requests] == [("POST", 429), ("POST", 201)]
+
+
+def test_max_concurrency_holds_the_client_s_requests_in_flight(sparkfly_sandbox: Sandbox) -> None:
+    sparkfly_sandbox.inject(delay=0.3, times=6)
+    with sparkfly_sandbox.api_client(max_concurrency=2) as client:
+        api = sparkfly_client.CredentialsApi(client)
+        api.get_credential(56)  # the first answer: afterwards the calls go together, two at a time
+        started = time.monotonic()
+        threads = [threading.Thread(target=api.get_credential, args=(56,)) for _ in range(5)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert time.monotonic() - started >= 0.85  # 5 calls of 0.3 s, two at a time: three rounds
+
+
+def test_max_requests_per_second_paces_the_client(sparkfly_sandbox: Sandbox) -> None:
+    with sparkfly_sandbox.api_client(max_requests_per_second=10) as client:
+        api = sparkfly_client.CredentialsApi(client)
+        started = time.monotonic()
+        for _ in range(6):
+            api.get_credential(56)
+        assert time.monotonic() - started >= 0.45
+
+
+def test_a_bad_limit_of_the_client_s_own_is_refused_before_sending(sparkfly_sandbox: Sandbox) -> None:
+    with (
+        sparkfly_sandbox.api_client(max_concurrency=0) as client,
+        pytest.raises(sparkfly_client.ApiValueError, match="max_concurrency"),
+    ):
+        sparkfly_client.CredentialsApi(client).get_credential(56)
+    assert sparkfly_sandbox.requests == []
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_starts_with_a_fresh_view(server: ScriptedServer) -> None:
+    server.push(Reply(429, {"error": "Rate Limit Exceeded"}, headers={"Retry-After": "30"}))
+    config = sparkfly_client.Configuration(host=server.url, retries=0, api_key={"X-Auth-Token": "tok"})
+    with sparkfly_client.ApiClient(config) as client:
+        api = sparkfly_client.CredentialsApi(client)
+        with pytest.raises(sparkfly_client.TooManyRequestsException):
+            api.get_credential(56)  # the parent is held for 30 s
+        reading, writing = os.pipe()
+        child = os.fork()
+        if child == 0:  # the child: its calls go at once
+            try:
+                api.get_credential(56, _deadline=5.0)
+                os.write(writing, b"ok")
+            except BaseException as exc:
+                os.write(writing, type(exc).__name__.encode())
+            finally:
+                os._exit(0)
+        os.close(writing)
+        os.waitpid(child, 0)
+        said = os.read(reading, 100)
+        os.close(reading)
+        assert said == b"ok"
+        with pytest.raises(sparkfly_client.TooManyRequestsException):
+            api.get_credential(56, _deadline=5.0)  # the parent still is
