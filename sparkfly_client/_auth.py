@@ -14,7 +14,6 @@ from sparkfly_client._endpoint import Endpoint
 from sparkfly_client._schemes import SPARKFLY_TOKEN
 from sparkfly_client._steps import Authenticate, Outcome, Response, Step
 from sparkfly_client.exceptions import OpenApiException
-from sparkfly_client.models.bad_request_object import BadRequestObject
 
 if TYPE_CHECKING:
     from sparkfly_client.configuration import Configuration
@@ -23,10 +22,10 @@ __all__ = ["AuthFlow"]
 
 #: The token request: the published spec says ``POST /auth``, the seed and older servers ``GET /auth``.
 #: The flow starts with GET and moves to POST for good when a server responds 404 or 405 to it.
-AUTHENTICATE_GET: Endpoint[None] = Endpoint("authenticate", "GET", "/auth", None, error_model=BadRequestObject)
-AUTHENTICATE_POST: Endpoint[None] = Endpoint(
-    "authenticate", "POST", "/auth", None, error_model=BadRequestObject, idempotent=True
-)
+#: Its error body's model, imported when an /auth call first fails (see ModelRef).
+_ERROR = "sparkfly_client.models.bad_request_object:BadRequestObject"
+AUTHENTICATE_GET: Endpoint[None] = Endpoint("authenticate", "GET", "/auth", None, error_model=_ERROR)
+AUTHENTICATE_POST: Endpoint[None] = Endpoint("authenticate", "POST", "/auth", None, error_model=_ERROR, idempotent=True)
 _WRONG_METHOD = (404, 405)
 
 

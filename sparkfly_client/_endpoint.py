@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import datetime
-from typing import Any, Generic, Iterator, List, Mapping, Optional, Tuple, Type, TypeVar, get_args
+from typing import Any, Dict, Generic, Iterator, List, Mapping, Optional, Tuple, Type, TypeVar, Union, get_args
 from urllib.parse import quote
 
 from pydantic import BaseModel, ValidationError
@@ -27,6 +28,26 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+#: A model, or where it lives (``"module:Name"``): imported when a call first needs it, so a cold start imports
+#: and creates only the models its calls use.
+ModelRef = Union[Type[Any], str]
+
+
+def _model(ref: Any) -> Any:
+    """The model a :data:`ModelRef` names (``None`` stays ``None``)."""
+    if isinstance(ref, str):
+        module, _, attribute = ref.partition(":")
+        return getattr(importlib.import_module(module), attribute)
+    return ref
+
+
+def _resolved(owner: Any, name: str) -> Any:
+    """The model of ``owner``'s reference ``name``, imported now and kept in its slot: later reads of the attribute
+    are plain slot reads. ``error_models`` is a mapping of references."""
+    ref = owner._refs[name]
+    value = {status: _model(one) for status, one in ref.items()} if name == "error_models" else _model(ref)
+    setattr(owner, name, value)
+    return value
 
 
 class ParamKind:
@@ -167,19 +188,27 @@ class QueryParam:
 
 
 class BodyParam:
-    __slots__ = ("name", "model", "required")
+    __slots__ = ("name", "model", "required", "_refs")
 
-    def __init__(self, name: str, model: Type[BaseModel], required: bool = False) -> None:
+    model: Type[BaseModel]
+
+    def __init__(self, name: str, model: ModelRef, required: bool = False) -> None:
         self.name = name
-        self.model = model
+        self._refs: Dict[str, Any] = {"model": model}
         self.required = required
+
+    def __getattr__(self, name: str) -> Any:  # only while a slot is empty: the model, on first use
+        if name != "model":
+            raise AttributeError(name)
+        return _resolved(self, name)
 
 
 class Endpoint(Generic[T]):
     """One operation: method, path template, parameters, and what each response decodes into.
 
     ``returns`` is the model of every 2xx response; ``error_model`` (or ``error_models`` by status)
-    is what the body of an error response is decoded into for the exception's ``.data``.
+    is what the body of an error response is decoded into for the exception's ``.data``. Each model may be
+    given as a :data:`ModelRef` string, imported when first used.
     ``auth`` lists the schemes the operation accepts, any one of which is enough, in order of preference.
     ``accept`` is the media types it responds with, sent as ``Accept``; ``idempotent`` says whether
     sending the request twice has the effect of sending it once, which decides what may be retried;
@@ -188,20 +217,24 @@ class Endpoint(Generic[T]):
 
     __slots__ = (
         "operation_id", "method", "path", "returns", "path_params", "query_params", "body", "error_model",
-        "error_models", "auth", "accept", "idempotent", "settle", "_path_head", "_path_rest",
+        "error_models", "auth", "accept", "idempotent", "settle", "_path_head", "_path_rest", "_refs",
     )  # fmt: skip
+
+    returns: Optional[Type[T]]
+    error_model: Optional[Type[BaseModel]]
+    error_models: Mapping[int, Type[BaseModel]]
 
     def __init__(
         self,
         operation_id: str,
         method: str,
         path: str,
-        returns: Optional[Type[T]],
+        returns: Optional[ModelRef],
         path_params: Tuple[PathParam, ...] = (),
         query_params: Tuple[QueryParam, ...] = (),
         body: Optional[BodyParam] = None,
-        error_model: Optional[Type[BaseModel]] = None,
-        error_models: Optional[Mapping[int, Type[BaseModel]]] = None,
+        error_model: Optional[ModelRef] = None,
+        error_models: Optional[Mapping[int, ModelRef]] = None,
         auth: Tuple[str, ...] = (),
         accept: str = "application/json",
         idempotent: Optional[bool] = None,
@@ -210,12 +243,14 @@ class Endpoint(Generic[T]):
         self.operation_id = operation_id
         self.method = method
         self.path = path
-        self.returns = returns
+        self._refs: Dict[str, Any] = {
+            "returns": returns,
+            "error_model": error_model,
+            "error_models": error_models or {},
+        }
         self.path_params = path_params
         self.query_params = query_params
         self.body = body
-        self.error_model = error_model
-        self.error_models: Mapping[int, Type[BaseModel]] = error_models or {}
         self.auth = auth
         self.accept = accept
         self.idempotent = idempotent
@@ -231,6 +266,11 @@ class Endpoint(Generic[T]):
 
     def __repr__(self) -> str:
         return f"Endpoint({self.operation_id!r}, {self.method} {self.path})"
+
+    def __getattr__(self, name: str) -> Any:  # only while a slot is empty: a model, on first use
+        if name not in ("returns", "error_model", "error_models"):
+            raise AttributeError(name)
+        return _resolved(self, name)
 
     @property
     def retry_safe(self) -> bool:

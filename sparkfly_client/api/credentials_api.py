@@ -23,43 +23,51 @@ from sparkfly_client._operations import ApiBase, AsyncApi, SyncApi, operation
 from sparkfly_client._request import Call, RequestOptions
 from sparkfly_client._schemes import SPARKFLY_TOKEN
 from sparkfly_client._settle import SettleCreate, SettleDelete, SettleRedeem
-from sparkfly_client.models.bad_request_object import BadRequestObject
-from sparkfly_client.models.credential_eligibility_response import CredentialEligibilityResponse
-from sparkfly_client.models.credential_input_request import CredentialInputRequest
-from sparkfly_client.models.credential_list import CredentialList
-from sparkfly_client.models.credential_response import CredentialResponse
+
+if TYPE_CHECKING:
+    from sparkfly_client.api_client import ApiClient
+    from sparkfly_client.async_api_client import AsyncApiClient
+    from sparkfly_client.models.credential_eligibility_response import CredentialEligibilityResponse
+    from sparkfly_client.models.credential_input_request import CredentialInputRequest
+    from sparkfly_client.models.credential_list import CredentialList
+    from sparkfly_client.models.credential_response import CredentialResponse
+
+    InputRequest = Union[CredentialInputRequest, Dict[str, Any], None]
 
 __all__ = ["CredentialsApi", "AsyncCredentialsApi", "CredentialSearch", "CredentialSearchCall"]
 
+# The models by where they live: each is imported when a call first needs it (see ModelRef).
+_MODELS = "sparkfly_client.models."
+_RESPONSE = _MODELS + "credential_response:CredentialResponse"
 _ID = (PathParam("credential_id"),)
-_BODY = BodyParam("credential_input_request", CredentialInputRequest)
+_BODY = BodyParam("credential_input_request", _MODELS + "credential_input_request:CredentialInputRequest")
 _AUTH = (SPARKFLY_TOKEN,)
-_ERR = BadRequestObject
+_ERR = _MODELS + "bad_request_object:BadRequestObject"
 
-DELETE_CREDENTIAL = Endpoint(
+DELETE_CREDENTIAL: Endpoint[CredentialResponse] = Endpoint(
     "delete_credential",
     "DELETE",
     "/v1.0/credentials/{credential_id}",
-    CredentialResponse,
+    _RESPONSE,
     path_params=_ID,
     error_model=_ERR,
     auth=_AUTH,
     settle=SettleDelete(),
 )
-GET_CREDENTIAL = Endpoint(
+GET_CREDENTIAL: Endpoint[CredentialResponse] = Endpoint(
     "get_credential",
     "GET",
     "/v1.0/credentials/{credential_id}",
-    CredentialResponse,
+    _RESPONSE,
     path_params=_ID,
     error_model=_ERR,
     auth=_AUTH,
 )
-GET_CREDENTIALS = Endpoint(
+GET_CREDENTIALS: Endpoint[CredentialList] = Endpoint(
     "get_credentials",
     "GET",
     "/v1.0/credentials",
-    CredentialList,
+    _MODELS + "credential_list:CredentialList",
     query_params=(
         QueryParam("member_id"),
         QueryParam("offer_id"),
@@ -80,63 +88,57 @@ GET_CREDENTIALS = Endpoint(
     auth=_AUTH,
 )
 # A lost answer is settled (when settling is on) by searching for the identifier the create carried.
-CREATE_CREDENTIAL = Endpoint(
+CREATE_CREDENTIAL: Endpoint[CredentialResponse] = Endpoint(
     "create_credential",
     "POST",
     "/v1.0/credentials",
-    CredentialResponse,
+    _RESPONSE,
     body=_BODY,
     error_model=_ERR,
     auth=_AUTH,
     settle=SettleCreate(search=GET_CREDENTIALS),
 )
-GET_OFFER_ELIGIBILITY_FOR_MEMBER = Endpoint(
+GET_OFFER_ELIGIBILITY_FOR_MEMBER: Endpoint[CredentialEligibilityResponse] = Endpoint(
     "get_offer_eligibility_for_member",
     "GET",
     "/v1.0/credentials/eligible",
-    CredentialEligibilityResponse,
+    _MODELS + "credential_eligibility_response:CredentialEligibilityResponse",
     query_params=(QueryParam("member_id", required=True), QueryParam("offer_id", required=True)),
     error_model=_ERR,
     auth=_AUTH,
 )
 # A reusable credential can be redeemed more than once, so a redeem is never repeated automatically; a lost
 # answer is settled (when settling is on) by reading the credential.
-REDEEM_CREDENTIAL = Endpoint(
+REDEEM_CREDENTIAL: Endpoint[CredentialResponse] = Endpoint(
     "redeem_credential",
     "PUT",
     "/v1.0/credentials/{credential_id}/redeem",
-    CredentialResponse,
+    _RESPONSE,
     path_params=_ID,
     error_model=_ERR,
     auth=_AUTH,
     idempotent=False,
     settle=SettleRedeem(read=GET_CREDENTIAL),
 )
-UPDATE_CREDENTIAL = Endpoint(
+UPDATE_CREDENTIAL: Endpoint[CredentialResponse] = Endpoint(
     "update_credential",
     "PUT",
     "/v1.0/credentials/{credential_id}",
-    CredentialResponse,
+    _RESPONSE,
     path_params=_ID,
     body=_BODY,
     error_model=_ERR,
     auth=_AUTH,
 )
-VOID_CREDENTIAL = Endpoint(
+VOID_CREDENTIAL: Endpoint[CredentialResponse] = Endpoint(
     "void_credential",
     "PUT",
     "/v1.0/credentials/{credential_id}/void",
-    CredentialResponse,
+    _RESPONSE,
     path_params=_ID,
     error_model=_ERR,
     auth=_AUTH,
 )
-
-InputRequest = Union[CredentialInputRequest, Dict[str, Any], None]
-
-if TYPE_CHECKING:
-    from sparkfly_client.api_client import ApiClient
-    from sparkfly_client.async_api_client import AsyncApiClient
 
 
 class CredentialSearch(TypedDict, total=False):

@@ -10,32 +10,34 @@ from sparkfly_client._endpoint import BodyParam, Endpoint, PathParam, PathSegmen
 from sparkfly_client._operations import ApiBase, AsyncApi, SyncApi, operation
 from sparkfly_client._request import Call, RequestOptions
 from sparkfly_client._schemes import JWT, SECRET_API_KEY
-from sparkfly_client.models.customer_credential import CustomerCredential
-from sparkfly_client.models.customer_credential_input import CustomerCredentialInput
-from sparkfly_client.models.problem import Problem
-from sparkfly_client.models.validation_problem import ValidationProblem
-
-__all__ = ["CustomerCredentialsApi", "AsyncCustomerCredentialsApi"]
-
-# Either scheme is enough; the secret key is preferred when both are configured.
-UPSERT_CREDENTIAL = Endpoint(
-    "upsert_credential",
-    "PUT",
-    "/credentials/{id}",
-    CustomerCredential,
-    path_params=(PathParam("id", PathSegmentStr),),
-    body=BodyParam("customer_credential_input", CustomerCredentialInput, required=True),
-    error_model=Problem,
-    error_models={422: ValidationProblem},
-    auth=(SECRET_API_KEY, JWT),
-    accept="application/json, application/problem+json",
-)
-
-CredentialInputArg = Union[CustomerCredentialInput, Dict[str, Any]]
 
 if TYPE_CHECKING:
     from sparkfly_client.api_client import ApiClient
     from sparkfly_client.async_api_client import AsyncApiClient
+    from sparkfly_client.models.customer_credential import CustomerCredential
+    from sparkfly_client.models.customer_credential_input import CustomerCredentialInput
+
+    CredentialInputArg = Union[CustomerCredentialInput, Dict[str, Any]]
+
+__all__ = ["CustomerCredentialsApi", "AsyncCustomerCredentialsApi"]
+
+# The models by where they live: each is imported when a call first needs it (see ModelRef).
+_MODELS = "sparkfly_client.models."
+# Either scheme is enough; the secret key is preferred when both are configured.
+UPSERT_CREDENTIAL: Endpoint[CustomerCredential] = Endpoint(
+    "upsert_credential",
+    "PUT",
+    "/credentials/{id}",
+    _MODELS + "customer_credential:CustomerCredential",
+    path_params=(PathParam("id", PathSegmentStr),),
+    body=BodyParam(
+        "customer_credential_input", _MODELS + "customer_credential_input:CustomerCredentialInput", required=True
+    ),
+    error_model=_MODELS + "problem:Problem",
+    error_models={422: _MODELS + "validation_problem:ValidationProblem"},
+    auth=(SECRET_API_KEY, JWT),
+    accept="application/json, application/problem+json",
+)
 
 
 class CustomerCredentialsOperations(ApiBase):
