@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import FrozenInstanceError
 from datetime import timezone
-from typing import Callable, FrozenSet, Mapping, Optional, Union
+from typing import Any, Callable, FrozenSet, Mapping, NoReturn, Optional, Tuple, Union
 
 from sparkfly_client.exceptions import ApiValueError
 
@@ -19,25 +19,63 @@ IDEMPOTENT_METHODS: FrozenSet[str] = frozenset({"GET", "HEAD", "OPTIONS", "PUT",
 RETRYABLE_STATUSES: FrozenSet[int] = frozenset({408, 429, 500, 502, 503, 504})
 
 
-@dataclass(frozen=True)
 class RetryPolicy:
     """Retry settings: ``Configuration(retries=RetryPolicy(max_retries=5, backoff_cap=4))``.
 
     The wait before retry *n* (from 1) is drawn uniformly from ``[0, min(cap, base * 2**(n-1))]``
     ("full jitter"), unless the server asked for a specific wait with ``Retry-After`` or
-    ``Rate-Limit-Reset``.
+    ``Rate-Limit-Reset``. Immutable, compared and hashed by value, as a frozen dataclass would be. (A plain class
+    with slots: a dataclass compiles its methods from source when the class is made, on every cold start.)
     """
 
-    max_retries: int = 2
-    backoff_base: float = 0.5
-    backoff_cap: float = 8.0
-    statuses: FrozenSet[int] = RETRYABLE_STATUSES
+    __slots__ = ("max_retries", "backoff_base", "backoff_cap", "statuses")
+    __match_args__ = __slots__
 
-    def __post_init__(self) -> None:
+    max_retries: int
+    backoff_base: float
+    backoff_cap: float
+    statuses: FrozenSet[int]
+
+    def __init__(
+        self,
+        max_retries: int = 2,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 8.0,
+        statuses: FrozenSet[int] = RETRYABLE_STATUSES,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "max_retries", max_retries)
+        set_field(self, "backoff_base", backoff_base)
+        set_field(self, "backoff_cap", backoff_cap)
+        set_field(self, "statuses", statuses)
         if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int) or self.max_retries < 0:
             raise ApiValueError(f"retries must be a non-negative int or a RetryPolicy, not {self.max_retries!r}")
         if not all(isinstance(v, (int, float)) and v >= 0 for v in (self.backoff_base, self.backoff_cap)):
             raise ApiValueError("backoff_base and backoff_cap must be non-negative numbers of seconds")
+
+    def _fields(self) -> Tuple[Any, ...]:
+        return (self.max_retries, self.backoff_base, self.backoff_cap, self.statuses)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self.__slots__, self._fields()))
+        return f"{type(self).__qualname__}({shown})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __reduce__(self) -> Tuple[Any, ...]:  # copied and pickled by building it anew: its fields cannot be set
+        return (type(self), self._fields())
+
+    def __setattr__(self, name: str, value: Any) -> NoReturn:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
 
     @classmethod
     def from_value(cls, value: Union[int, RetryPolicy, None]) -> RetryPolicy:

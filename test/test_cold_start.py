@@ -1,5 +1,5 @@
-"""A cold start imports and builds only the models its call decodes; the cold-start benchmark's floor is the least code with
-the same guarantees, and the benchmark runs."""
+"""A cold start imports and builds only the models its call decodes; the cold-start benchmark's floor is the least
+code with the same guarantees, and the benchmark runs."""
 
 from __future__ import annotations
 

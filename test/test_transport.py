@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import base64
+import copy
+import dataclasses
+import pickle
 import socket
 import threading
 import time
@@ -60,6 +63,25 @@ def test_full_jitter_backoff_stays_within_the_exponential_ceiling() -> None:
         waits = [policy.backoff(retry_number) for _ in range(200)]
         assert all(0.0 <= wait <= ceiling for wait in waits)
         assert max(waits) > ceiling / 2  # jittered over the whole range, not a fixed wait
+
+
+def test_a_retry_policy_is_an_immutable_value() -> None:
+    policy = RetryPolicy(5, backoff_cap=4)
+    same = RetryPolicy(max_retries=5, backoff_base=0.5, backoff_cap=4, statuses=policy.statuses)
+    assert policy == same and hash(policy) == hash(same) and len({policy, same}) == 1
+    assert policy != RetryPolicy() and policy != (5, 0.5, 4, policy.statuses)
+    assert repr(policy) == f"RetryPolicy(max_retries=5, backoff_base=0.5, backoff_cap=4, statuses={policy.statuses!r})"
+    for copied in (copy.copy(policy), copy.deepcopy(policy), pickle.loads(pickle.dumps(policy))):
+        assert copied == policy and type(copied) is RetryPolicy
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        policy.max_retries = 9  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        del policy.backoff_cap  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        policy.other = 1  # type: ignore[attr-defined]
+    assert (policy.max_retries, policy.backoff_cap) == (5, 4)
+    with pytest.raises(sparkfly_client.ApiValueError):
+        RetryPolicy(backoff_base=-1)
 
 
 # --- retries on status ------------------------------------------------------------------------------
