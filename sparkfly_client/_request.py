@@ -224,10 +224,10 @@ class RequestBuilder:
             config.auth_key,
         )
         shared = self._shared
-        if shared is None or shared.settings != settings:
+        if shared is None or shared.settings.values != settings:
             # Derived from these values alone (never read again from the configuration), and put in place in
             # one assignment: a change another thread makes meanwhile is seen by the next call.
-            shared = self._shared = Shared(Settings(*settings))
+            shared = self._shared = Shared(Settings(settings))
         return shared
 
 

@@ -29,7 +29,7 @@ class RetryPolicy:
     """
 
     __slots__ = ("max_retries", "backoff_base", "backoff_cap", "statuses")
-    __match_args__ = __slots__
+    __match_args__ = ("max_retries", "backoff_base", "backoff_cap", "statuses")
 
     max_retries: int
     backoff_base: float

@@ -6,7 +6,7 @@ and derived again when a setting it comes from changes (see ``RequestBuilder``).
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Dict, Mapping, NamedTuple, Optional, Tuple, Union
+from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
 from sparkfly_client._attempt import TimeoutArg, Timeouts, seconds
 from sparkfly_client._endpoint import Endpoint
@@ -27,8 +27,13 @@ __all__ = [
 ]
 
 
-class Settings(NamedTuple):
-    """The settings every call's shared part comes from, read afresh on each call (see ``RequestBuilder``)."""
+class Settings:
+    """The settings every call's shared part comes from, read afresh on each call (see ``RequestBuilder``); and
+    ``values``, all of them in that order, for the next call to compare its own with. (A plain class with slots, not
+    a NamedTuple, whose class is built from source: a cold start pays for every class built at import.)"""
+
+    __slots__ = ("host", "user_agent", "cookie", "default_headers", "token_key", "secret_key", "access_token",
+                 "auth_identity", "auth_key", "values")  # fmt: skip
 
     host: str
     user_agent: str
@@ -39,6 +44,11 @@ class Settings(NamedTuple):
     access_token: Optional[str]
     auth_identity: Any
     auth_key: Any
+
+    def __init__(self, values: Tuple[Any, ...]) -> None:
+        (self.host, self.user_agent, self.cookie, self.default_headers, self.token_key, self.secret_key,
+         self.access_token, self.auth_identity, self.auth_key) = values  # fmt: skip
+        self.values = values
 
 
 class Shared:
