@@ -253,37 +253,50 @@ def without_userinfo(url: str) -> str:
 
 def without_userinfo_in_text(text: str) -> str:
     """Every URL in ``text`` (a library's error message, say) with its ``user:password@`` shown as ``***@``."""
-    return _USERINFO_IN_TEXT.sub("://***@", text)
-
-
-_USERINFO_IN_TEXT = re.compile(r"://[^/\s'\"]*@")
-
-
-#: scheme, a host name (or bracketed IPv6 address), an optional port, then an optional path; nothing else.
-_HOST_URL = re.compile(r"https?://(?:[^\s/?#@\[\]:]+|\[[0-9a-fA-F:.]+\])(?::(\d{1,5}))?(/[^\s?#]*)?\Z", re.I)
+    # The expression is compiled on first use (and kept by re), not at import: only a failure's message needs it.
+    return re.sub(r"://[^/\s'\"]*@", "://***@", text)
 
 
 def checked_host(url: Any, what: str = "host", example: str = "https://api.sparkfly.com") -> str:
     """``url`` if it can be the base URL of every call (or, with ``what="proxy"``, the proxy's), else
-    :class:`ApiValueError` saying why, without the ``user:password@`` it may hold."""
+    :class:`ApiValueError` saying why, without the ``user:password@`` it may hold.
+
+    It must be the scheme (``http`` or ``https``, in any case), a host name or a bracketed IPv6 address, an optional
+    port and an optional path; nothing else. (Checked by hand: a regular expression would be compiled by every
+    cold start.)"""
     if not isinstance(url, str):
         raise ApiValueError(f"{what} must be a str URL such as {example!r}, not {type(url).__name__}")
-    shown = without_userinfo(url)
-    candidate = url
     scheme, sep, rest = url.partition("://")
-    authority, slash, path = rest.partition("/")
-    if "@" in authority:  # user:password@ is allowed (and never shown); the check is on the rest
-        candidate = f"{scheme}{sep}{authority.rsplit('@', 1)[1]}{slash}{path}"
-    match = _HOST_URL.match(candidate)
-    if not match:
+    authority, _, path = rest.partition("/")
+    # user:password@ is allowed (and never shown): the host follows the last "@", as a password may hold one too.
+    valid, port = _host_and_port(authority.rsplit("@", 1)[-1])
+    if not (sep and valid and scheme.lower() in ("http", "https")) or any(c.isspace() or c in "?#" for c in path):
         raise ApiValueError(
             f"{what} must be an http:// or https:// URL such as {example!r} (a host, an optional "
-            f"port and base path; no query, fragment or white space), got {shown!r}"
+            f"port and base path; no query, fragment or white space), got {without_userinfo(url)!r}"
         )
-    port = match.group(1)
-    if port is not None and not 0 < int(port) < 65536:
-        raise ApiValueError(f"{what} has a port outside 1-65535: {shown!r}")
+    if port and not 0 < int(port) < 65536:
+        raise ApiValueError(f"{what} has a port outside 1-65535: {without_userinfo(url)!r}")
     return url
+
+
+def _host_and_port(authority: str) -> Tuple[bool, str]:
+    """Whether ``authority`` is ``host[:port]`` (a name without white space or any of ``/?#@[]:``, or an IPv6 address
+    in brackets; a port of one to five digits), and its port (``""`` for none)."""
+    if authority.startswith("["):
+        host, bracket, after = authority[1:].partition("]")
+        if not (bracket and host) or any(c not in "0123456789abcdefABCDEF:." for c in host):
+            return False, ""
+        colon, port = after[:1], after[1:]
+        if not colon:
+            return True, ""
+    else:
+        host, colon, port = authority.partition(":")
+        if not host or any(c.isspace() or c in "/?#@[]" for c in host):
+            return False, ""
+        if not colon:
+            return True, ""
+    return colon == ":" and 0 < len(port) <= 5 and port.isdecimal(), port
 
 
 def default_user_agent() -> str:

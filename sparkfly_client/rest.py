@@ -246,11 +246,8 @@ def _transport_error(
 
 def _tunnel_status(cause: str) -> Optional[int]:
     """The status a proxy refused the tunnel with (http.client says only "Tunnel connection failed: 407 ...")."""
-    found = _TUNNEL_REFUSED.search(cause)
+    found = re.search(r"Tunnel connection failed: (\d{3})\b", cause)  # compiled on first use (kept by re)
     return int(found.group(1)) if found else None
-
-
-_TUNNEL_REFUSED = re.compile(r"Tunnel connection failed: (\d{3})\b")
 
 
 def _describe(exc: BaseException) -> str:
