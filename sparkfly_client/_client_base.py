@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Generator, Optional, Tuple, cast
+from typing import TYPE_CHECKING, Any, Dict, Generator, Optional, Tuple, Type, cast
 
 from sparkfly_client._auth import AuthFlow
 from sparkfly_client._decode import decode
@@ -11,11 +11,13 @@ from sparkfly_client._endpoint import Endpoint
 from sparkfly_client._plan import plan_call
 from sparkfly_client._ratelimit import RateLimit
 from sparkfly_client._request import DATA, UNREAD, Call, RequestBuilder, check_header
-from sparkfly_client._settle import Settling
 from sparkfly_client._steps import NOT_DECODED, Clock, Outcome, PreparedRequest, Step
-from sparkfly_client.api_response import ApiResponse
 from sparkfly_client.configuration import Configuration
 from sparkfly_client.exceptions import ApiValueError
+
+if TYPE_CHECKING:
+    from sparkfly_client._settle import Settling
+    from sparkfly_client.api_response import ApiResponse
 
 __all__ = ["ClientBase"]
 
@@ -40,7 +42,7 @@ class ClientBase:
         self._clock = Clock() if clock is None else clock
         self._auth = AuthFlow(self.configuration, self._auth_request, self._auth_plan, self._clock.monotonic)
         self._builder = RequestBuilder(self.configuration)
-        self._settling = Settling(self._settling_read, self._settling_resend, self._clock)
+        self._settling_means: Optional[Settling] = None  # made by the first call that settles
         self._limit: Optional[RateLimit] = None
         self._limit_key: Tuple[Any, ...] = ()
         if header_name is not None:
@@ -82,7 +84,7 @@ class ClientBase:
         request = self._builder.build(call)
         preload = result != UNREAD
         # An unread response is handed over as it is: only a call that reads its answer settles a lost one.
-        settling = self._settling if request.settle and preload else None
+        settling = self._settling() if request.settle and preload else None
         return self._plan_request(request, preload=preload, settling=settling)
 
     def _plan_request(
@@ -134,7 +136,7 @@ class ClientBase:
             data = decode(response, outcome.attempts, self.configuration.max_retry_wait)
         if result == DATA:
             return data
-        return ApiResponse(response.status, response.headers, data, response.body, outcome.settled)
+        return _api_response()(response.status, response.headers, data, response.body, outcome.settled)
 
     # --- what the plan asks of the client ------------------------------------------------------
 
@@ -143,6 +145,16 @@ class ClientBase:
 
     def _auth_plan(self, request: PreparedRequest, deadline_at: Optional[float]) -> Generator[Step, Any, Outcome]:
         return self._plan_request(request, auth=False, deadline_at=deadline_at)
+
+    def _settling(self) -> Settling:
+        """What settling needs from this client; ``_settle.py`` is imported by the first call that settles, not by
+        every cold start."""
+        settling = self._settling_means
+        if settling is None:
+            from sparkfly_client._settle import Settling
+
+            settling = self._settling_means = Settling(self._settling_read, self._settling_resend, self._clock)
+        return settling
 
     def _settling_read(
         self, settled: PreparedRequest, endpoint: Endpoint[Any], args: Dict[str, Any], deadline_at: Optional[float]
@@ -158,6 +170,19 @@ class ClientBase:
 
     def _settling_resend(self, request: PreparedRequest, deadline_at: Optional[float]) -> Generator[Step, Any, Outcome]:
         return self._plan_request(request, deadline_at=deadline_at)
+
+
+_ApiResponse: Optional[Type[ApiResponse[Any]]] = None
+
+
+def _api_response() -> Type[ApiResponse[Any]]:
+    """The class of a ``_with_http_info`` call's result, imported by the first such call: not by every cold start."""
+    global _ApiResponse
+    if _ApiResponse is None:
+        from sparkfly_client.api_response import ApiResponse
+
+        _ApiResponse = ApiResponse
+    return _ApiResponse
 
 
 def _positive(value: Any, name: str, kinds: Any) -> Any:

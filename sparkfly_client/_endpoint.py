@@ -4,7 +4,21 @@ from __future__ import annotations
 
 import importlib
 from datetime import datetime
-from typing import Any, Dict, Generic, Iterator, List, Mapping, Optional, Tuple, Type, TypeVar, Union, get_args
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Generic,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Tuple,
+    Type,
+    TypeVar,
+    Union,
+    get_args,
+)
 from urllib.parse import quote
 
 from pydantic import BaseModel, ValidationError
@@ -42,10 +56,15 @@ def _model(ref: Any) -> Any:
 
 
 def _resolved(owner: Any, name: str) -> Any:
-    """The model of ``owner``'s reference ``name``, imported now and kept in its slot: later reads of the attribute
-    are plain slot reads. ``error_models`` is a mapping of references."""
+    """What ``owner``'s reference ``name`` stands for, made now and kept in its slot: later reads of the attribute
+    are plain slot reads. ``error_models`` is a mapping of model references, ``settle`` a strategy's maker."""
     ref = owner._refs[name]
-    value = {status: _model(one) for status, one in ref.items()} if name == "error_models" else _model(ref)
+    if name == "error_models":
+        value: Any = {status: _model(one) for status, one in ref.items()}
+    elif name == "settle":
+        value = None if ref is None else ref()
+    else:
+        value = _model(ref)
     setattr(owner, name, value)
     return value
 
@@ -212,17 +231,20 @@ class Endpoint(Generic[T]):
     ``auth`` lists the schemes the operation accepts, any one of which is enough, in order of preference.
     ``accept`` is the media types it responds with, sent as ``Accept``; ``idempotent`` says whether
     sending the request twice has the effect of sending it once, which decides what may be retried;
-    ``settle`` how a lost answer to it is settled, when settling is on.
+    ``settle`` makes the strategy that settles a lost answer to it (when settling is on; ``settles`` says whether
+    there is one), made and imported when a lost answer is first settled.
     """
 
     __slots__ = (
         "operation_id", "method", "path", "returns", "path_params", "query_params", "body", "error_model",
-        "error_models", "auth", "accept", "idempotent", "settle", "_path_head", "_path_rest", "_refs",
+        "error_models", "auth", "accept", "idempotent", "settle", "settles", "_path_head", "_path_rest",
+        "_refs",
     )  # fmt: skip
 
     returns: Optional[Type[T]]
     error_model: Optional[Type[BaseModel]]
     error_models: Mapping[int, Type[BaseModel]]
+    settle: Any  # a strategy of _settle.py, or None
 
     def __init__(
         self,
@@ -238,7 +260,7 @@ class Endpoint(Generic[T]):
         auth: Tuple[str, ...] = (),
         accept: str = "application/json",
         idempotent: Optional[bool] = None,
-        settle: Any = None,
+        settle: Optional[Callable[[], Any]] = None,
     ) -> None:
         self.operation_id = operation_id
         self.method = method
@@ -247,6 +269,7 @@ class Endpoint(Generic[T]):
             "returns": returns,
             "error_model": error_model,
             "error_models": error_models or {},
+            "settle": settle,
         }
         self.path_params = path_params
         self.query_params = query_params
@@ -254,8 +277,8 @@ class Endpoint(Generic[T]):
         self.auth = auth
         self.accept = accept
         self.idempotent = idempotent
-        #: how a lost answer is settled: a strategy of ``_settle.py`` (``None``: it is not)
-        self.settle = settle
+        #: whether a lost answer to it can be settled (by the strategy ``settle``, of ``_settle.py``)
+        self.settles = settle is not None
         # The template cut at its parameters: "/v1.0/credentials/" then (credential_id, "/redeem"), ...
         head, *rest = path.split("{")
         by_name = {param.name: param for param in path_params}
@@ -267,8 +290,8 @@ class Endpoint(Generic[T]):
     def __repr__(self) -> str:
         return f"Endpoint({self.operation_id!r}, {self.method} {self.path})"
 
-    def __getattr__(self, name: str) -> Any:  # only while a slot is empty: a model, on first use
-        if name not in ("returns", "error_model", "error_models"):
+    def __getattr__(self, name: str) -> Any:  # only while a slot is empty: a model or the strategy, on first use
+        if name not in ("returns", "error_model", "error_models", "settle"):
             raise AttributeError(name)
         return _resolved(self, name)
 

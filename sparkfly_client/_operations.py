@@ -45,11 +45,12 @@ from typing import (
 from typing_extensions import Concatenate, ParamSpec
 
 from sparkfly_client._request import DATA, HTTP_INFO, OPTION_DEFAULTS, UNREAD, Call, Variant
-from sparkfly_client.api_response import ApiResponse
 
 if TYPE_CHECKING:
     import aiohttp
     import urllib3
+
+    from sparkfly_client.api_response import ApiResponse
 
 __all__ = ["ApiBase", "SyncApi", "AsyncApi", "Operation", "Variant", "operation", "declared_operations"]
 

@@ -15,13 +15,25 @@ from typing import TYPE_CHECKING, Any, Dict, Generator, Mapping, Optional
 from sparkfly_client._decode import error_for
 from sparkfly_client._retry import server_requested_delay
 from sparkfly_client._schemes import SECRET_HEADERS, SPARKFLY_TOKEN
-from sparkfly_client._settle import LOST_STATUSES, Attempt, SettleStrategy, Settling
-from sparkfly_client._steps import Admit, Clock, Discard, Observe, Outcome, PreparedRequest, Response, Send, Step, Wait
+from sparkfly_client._steps import (
+    LOST_STATUSES,
+    Admit,
+    Clock,
+    Discard,
+    Observe,
+    Outcome,
+    PreparedRequest,
+    Response,
+    Send,
+    Step,
+    Wait,
+)
 from sparkfly_client.exceptions import ApiConnectionError, ApiTimeoutError, ApiTransportError
 
 if TYPE_CHECKING:
     from sparkfly_client._auth import AuthFlow
     from sparkfly_client._ratelimit import RateLimit, Ticket
+    from sparkfly_client._settle import SettleStrategy, Settling
 
 __all__ = ["plan_call", "masked"]
 
@@ -98,6 +110,8 @@ def plan_call(
             _describe_whole_call(outcome, request, attempts, maybe_sent, clock.monotonic() - started)
             if outcome.request_sent and not request.endpoint.retry_safe:
                 if strategy is not None and strategy.settles_lost and _lost_answer(outcome):
+                    from sparkfly_client._settle import Attempt  # imported by the client when settling is on
+
                     return (
                         yield from strategy.settle(Attempt(settling, request, outcome, attempts, deadline_at, started))
                     )
@@ -139,6 +153,8 @@ def plan_call(
         if strategy is not None:
             if status in LOST_STATUSES and strategy.settles_lost and not request.endpoint.retry_safe:
                 lost_error = error_for(request, response, attempts)  # the gateway's answer, as the cause
+                from sparkfly_client._settle import Attempt
+
                 return (
                     yield from strategy.settle(Attempt(settling, request, lost_error, attempts, deadline_at, started))
                 )

@@ -197,7 +197,7 @@ class RequestBuilder:
         if policy is None:
             policy = RetryPolicy.from_value(limits.retries)
         settle = False
-        if endpoint.settle is not None:
+        if endpoint.settles:
             settle_arg = options.get("_settle") if options else None
             if settle_arg is None:
                 settle_arg = config.settle_outcomes

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Generator, Optional, Tupl
 
 from sparkfly_client._decode import error_for
 from sparkfly_client._lookup import PageWalk
-from sparkfly_client._steps import Clock, Outcome, PreparedRequest, Response, Step, Wait
+from sparkfly_client._steps import LOST_STATUSES, Clock, Outcome, PreparedRequest, Response, Step, Wait
 from sparkfly_client.exceptions import ApiTransportError, OpenApiException, OutcomeUnknownError
 
 if TYPE_CHECKING:
@@ -36,8 +36,6 @@ __all__ = ["Settling", "SettleStrategy", "SettleCreate", "SettleRedeem", "Settle
 
 logger = logging.getLogger("sparkfly_client")
 
-#: Gateway answers that say the request may have been processed upstream, and no more.
-LOST_STATUSES = frozenset({502, 504})
 #: How many times a settled request may be sent again, each after a read showed it had not taken effect.
 MAX_RESENDS = 3
 #: Reads of a locked credential, and the waits between them (the last one repeats).

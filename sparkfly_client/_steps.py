@@ -42,6 +42,7 @@ __all__ = [
     "Response",
     "Step",
     "Outcome",
+    "LOST_STATUSES",
 ]
 
 
@@ -293,6 +294,10 @@ class Response:
             value = next((v for k, v in self.headers.items() if k.lower() == lowered), None)
         return value
 
+
+#: Gateway answers that say the request may have been processed upstream, and no more: an answer lost after the
+#: request went, as a timeout or a dropped connection is (see ``_settle.py``).
+LOST_STATUSES = frozenset({502, 504})
 
 #: ``Outcome.data`` of an answer still to be decoded.
 NOT_DECODED: Any = object()

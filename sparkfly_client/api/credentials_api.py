@@ -18,13 +18,12 @@ from sparkfly_client._endpoint import (
     QueryParam,
     TimestampParam,
 )
-from sparkfly_client._lookup import PageWalk, choose_active
 from sparkfly_client._operations import ApiBase, AsyncApi, SyncApi, operation
 from sparkfly_client._request import Call, RequestOptions
 from sparkfly_client._schemes import SPARKFLY_TOKEN
-from sparkfly_client._settle import SettleCreate, SettleDelete, SettleRedeem
 
 if TYPE_CHECKING:
+    from sparkfly_client._settle import SettleStrategy
     from sparkfly_client.api_client import ApiClient
     from sparkfly_client.async_api_client import AsyncApiClient
     from sparkfly_client.models.credential_eligibility_response import CredentialEligibilityResponse
@@ -44,6 +43,27 @@ _BODY = BodyParam("credential_input_request", _MODELS + "credential_input_reques
 _AUTH = (SPARKFLY_TOKEN,)
 _ERR = _MODELS + "bad_request_object:BadRequestObject"
 
+
+# How a lost answer to each operation that settles one is settled (when settling is on): its strategy is made,
+# and _settle.py imported, when a call first settles.
+def _settle_delete() -> SettleStrategy:
+    from sparkfly_client._settle import SettleDelete
+
+    return SettleDelete()
+
+
+def _settle_create() -> SettleStrategy:
+    from sparkfly_client._settle import SettleCreate
+
+    return SettleCreate(search=GET_CREDENTIALS)
+
+
+def _settle_redeem() -> SettleStrategy:
+    from sparkfly_client._settle import SettleRedeem
+
+    return SettleRedeem(read=GET_CREDENTIAL)
+
+
 DELETE_CREDENTIAL: Endpoint[CredentialResponse] = Endpoint(
     "delete_credential",
     "DELETE",
@@ -52,7 +72,7 @@ DELETE_CREDENTIAL: Endpoint[CredentialResponse] = Endpoint(
     path_params=_ID,
     error_model=_ERR,
     auth=_AUTH,
-    settle=SettleDelete(),
+    settle=_settle_delete,
 )
 GET_CREDENTIAL: Endpoint[CredentialResponse] = Endpoint(
     "get_credential",
@@ -96,7 +116,7 @@ CREATE_CREDENTIAL: Endpoint[CredentialResponse] = Endpoint(
     body=_BODY,
     error_model=_ERR,
     auth=_AUTH,
-    settle=SettleCreate(search=GET_CREDENTIALS),
+    settle=_settle_create,
 )
 GET_OFFER_ELIGIBILITY_FOR_MEMBER: Endpoint[CredentialEligibilityResponse] = Endpoint(
     "get_offer_eligibility_for_member",
@@ -118,7 +138,7 @@ REDEEM_CREDENTIAL: Endpoint[CredentialResponse] = Endpoint(
     error_model=_ERR,
     auth=_AUTH,
     idempotent=False,
-    settle=SettleRedeem(read=GET_CREDENTIAL),
+    settle=_settle_redeem,
 )
 UPDATE_CREDENTIAL: Endpoint[CredentialResponse] = Endpoint(
     "update_credential",
@@ -310,6 +330,8 @@ class CredentialsApi(CredentialsOperations, SyncApi):
         Stops after the last page the server announces, at an empty or short page, or when a server
         that ignores ``page`` sends a page it already sent, so it cannot loop forever.
         """
+        from sparkfly_client._lookup import PageWalk  # a search's own: not imported by every cold start
+
         walk = PageWalk(per_page)
         while (page := walk.next_page()) is not None:
             yield from walk.accept(
@@ -325,6 +347,8 @@ class CredentialsApi(CredentialsOperations, SyncApi):
         credentials over time (voided, then reissued); the one whose ``voided_at`` is null is active.
         Should several be active, the most recently updated is returned and a warning is logged.
         """
+        from sparkfly_client._lookup import choose_active
+
         return choose_active(self.iter_credentials(identifier=identifier, **options))
 
 
@@ -344,6 +368,8 @@ class AsyncCredentialsApi(CredentialsOperations, AsyncApi):
     ) -> AsyncIterator[CredentialResponse]:
         """Every credential matching the filters, page after page (``async for``); stops as
         :meth:`CredentialsApi.iter_credentials` does."""
+        from sparkfly_client._lookup import PageWalk  # a search's own: not imported by every cold start
+
         walk = PageWalk(per_page)
         while (page := walk.next_page()) is not None:
             result = await self.get_credentials(member_id, offer_id, store_id, page, per_page, **filters_and_options)
@@ -354,4 +380,6 @@ class AsyncCredentialsApi(CredentialsOperations, AsyncApi):
         self, identifier: str, **options: Unpack[RequestOptions]
     ) -> Optional[CredentialResponse]:
         """The point-of-sale lookup, as :meth:`CredentialsApi.find_active_credential`."""
+        from sparkfly_client._lookup import choose_active
+
         return choose_active([item async for item in self.iter_credentials(identifier=identifier, **options)])
