@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import TYPE_CHECKING, Any, Dict, Generator, Optional, Tuple, Type, cast
 
 from sparkfly_client._auth import AuthFlow
@@ -16,8 +17,15 @@ from sparkfly_client.configuration import Configuration
 from sparkfly_client.exceptions import ApiValueError
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from sparkfly_client._settle import Settling
     from sparkfly_client.api_response import ApiResponse
+
+#: Spans are made only once the application has imported OpenTelemetry's API: a driver looks for it in
+#: ``modules`` on every call (one dictionary lookup), and only then asks ``tracing()`` for the call's span.
+TRACE_MODULE = "opentelemetry.trace"
+modules = sys.modules
 
 __all__ = ["ClientBase"]
 
@@ -170,6 +178,20 @@ class ClientBase:
 
     def _settling_resend(self, request: PreparedRequest, deadline_at: Optional[float]) -> Generator[Step, Any, Outcome]:
         return self._plan_request(request, deadline_at=deadline_at)
+
+
+_tracing: Optional[ModuleType] = None
+
+
+def tracing() -> Any:
+    """The module ``_tracing.py`` (``call_span``, ``renewal_span``), imported when first asked for: by a call made
+    once the application has imported OpenTelemetry's API, never by a cold start that does not trace."""
+    global _tracing
+    if _tracing is None:
+        from sparkfly_client import _tracing as module
+
+        _tracing = module
+    return _tracing
 
 
 _ApiResponse: Optional[Type[ApiResponse[Any]]] = None

@@ -5,9 +5,10 @@ fetch it needed is a child span named ``authenticate``. Each is the current span
 plan, so the spans that the urllib3 and aiohttp instrumentations make of every attempt nest under it.
 
 Nothing here imports OpenTelemetry unless the application did: a span is made only when the application has imported
-``opentelemetry.trace`` and set a tracer provider other than the API's own no-op one. Otherwise
-:func:`call_span` and :func:`renewal_span` return ``None`` after one dictionary lookup (and, with OpenTelemetry
-imported, one look at the global provider), and the driver steps the plan as it would without this module.
+``opentelemetry.trace`` and set a tracer provider other than the API's own no-op one. Until the application has
+imported it, a driver finds that out with one dictionary lookup per call and does not import this module (see
+``_client_base.tracing``); after that, :func:`call_span` and :func:`renewal_span` return ``None`` after one look at
+the global provider while none is set, and the driver steps the plan as it would without this module.
 
 The attributes are OpenTelemetry's HTTP client conventions (``http.request.method``, ``url.template``,
 ``server.address``, ``server.port``, ``http.response.status_code``, ``http.request.resend_count``,

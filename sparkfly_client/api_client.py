@@ -10,11 +10,10 @@ from typing import Any, Callable, Generator, Optional
 
 import urllib3
 
-from sparkfly_client._client_base import ClientBase
+from sparkfly_client._client_base import TRACE_MODULE, ClientBase, modules, tracing
 from sparkfly_client._ratelimit import WAIT_FOR_CHANGE, Ticket
 from sparkfly_client._request import Call, RequestOptions, Variant
 from sparkfly_client._steps import Admit, Authenticate, Clock, Discard, Observe, Send, Step, Wait
-from sparkfly_client._tracing import call_span, renewal_span
 from sparkfly_client.configuration import Configuration
 from sparkfly_client.rest import RESTClientObject, discard
 
@@ -82,7 +81,8 @@ class ApiClient(ClientBase):
 
     def run_call(self, call: Call[Any], variant: Variant) -> Any:
         """Run one operation call; ``variant`` picks the model, the ApiResponse or the unread response."""
-        span = call_span(variant, call)  # None unless the application traces
+        # None unless the application traces (imported OpenTelemetry's API, and set a provider): see _tracing.py.
+        span = None if TRACE_MODULE not in modules else tracing().call_span(variant, call)
         if span is None:
             return self._drive(self._plan(call, variant.result), variant.result)
         with span:
@@ -152,7 +152,7 @@ class ApiClient(ClientBase):
             token = step.settled()
             if token is not None:
                 return token
-            span = renewal_span()
+            span = None if TRACE_MODULE not in modules else tracing().renewal_span()
             if span is None:
                 return self._drive(step.renewal())  # type: ignore[no-any-return]
             with span:

@@ -10,15 +10,16 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Coroutine, Generator, Optional
 
-from sparkfly_client._client_base import ClientBase
+from sparkfly_client._client_base import TRACE_MODULE, ClientBase, modules, tracing
 from sparkfly_client._ratelimit import WAIT_FOR_CHANGE, Ticket
 from sparkfly_client._request import Call, Variant
 from sparkfly_client._steps import Admit, Authenticate, Clock, Discard, Observe, Send, Step, Wait
-from sparkfly_client._tracing import PlanSpan, call_span, renewal_span
 from sparkfly_client.configuration import Configuration
 
 if TYPE_CHECKING:
     import aiohttp
+
+    from sparkfly_client._tracing import PlanSpan
 
 __all__ = ["AsyncApiClient"]
 
@@ -77,7 +78,8 @@ class AsyncApiClient(ClientBase):
     def run_call(self, call: Call[Any], variant: Variant) -> Coroutine[Any, Any, Any]:
         """Check the arguments and build the request (raising before anything is sent), then hand back the
         coroutine that runs the call; ``variant`` picks the model, the ApiResponse or the unread response."""
-        span = call_span(variant, call)  # None unless the application traces
+        # None unless the application traces (imported OpenTelemetry's API, and set a provider): see _tracing.py.
+        span = None if TRACE_MODULE not in modules else tracing().call_span(variant, call)
         if span is None:
             return self._drive(self._plan(call, variant.result), variant.result)
         return self._traced(span, call, variant)
@@ -148,7 +150,7 @@ class AsyncApiClient(ClientBase):
             token = step.settled()
             if token is not None:
                 return token
-            span = renewal_span()
+            span = None if TRACE_MODULE not in modules else tracing().renewal_span()
             if span is None:
                 return await self._drive(step.renewal())  # type: ignore[no-any-return]
             with span:
