@@ -36,9 +36,11 @@ __dir__ = lazy_dir(_EXPORTS, globals())
 
 if TYPE_CHECKING:
     from sparkfly_client._retry import RetryPolicy as RetryPolicy
-    from sparkfly_client.api.credentials_api import AsyncCredentialsApi as AsyncCredentialsApi
+    from sparkfly_client.api.async_credentials_api import AsyncCredentialsApi as AsyncCredentialsApi
+    from sparkfly_client.api.async_customer_credentials_api import (
+        AsyncCustomerCredentialsApi as AsyncCustomerCredentialsApi,
+    )
     from sparkfly_client.api.credentials_api import CredentialsApi as CredentialsApi
-    from sparkfly_client.api.customer_credentials_api import AsyncCustomerCredentialsApi as AsyncCustomerCredentialsApi
     from sparkfly_client.api.customer_credentials_api import CustomerCredentialsApi as CustomerCredentialsApi
     from sparkfly_client.api_client import ApiClient as ApiClient
     from sparkfly_client.api_response import ApiResponse as ApiResponse

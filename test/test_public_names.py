@@ -1,4 +1,5 @@
-"""``dir()`` of the lazily loading modules lists their public names, so REPL completion finds them."""
+"""``dir()`` of the lazily loading modules lists their public names, so REPL completion finds them; the async API
+classes are found where they used to live too."""
 
 from __future__ import annotations
 
@@ -45,3 +46,16 @@ def test_dir_imports_nothing() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout == "[]\n"
+
+
+def test_the_async_api_classes_are_found_where_they_were_and_a_sync_program_does_not_make_them() -> None:
+    code = (
+        "import sys, sparkfly_client; sparkfly_client.CredentialsApi; sparkfly_client.CustomerCredentialsApi; "
+        "print(sorted(m for m in sys.modules if m.startswith('sparkfly_client.api.async_'))); "
+        "from sparkfly_client.api.credentials_api import AsyncCredentialsApi; "
+        "from sparkfly_client.api.customer_credentials_api import AsyncCustomerCredentialsApi; "
+        "print(AsyncCredentialsApi is sparkfly_client.api.AsyncCredentialsApi is sparkfly_client.AsyncCredentialsApi, "
+        "AsyncCustomerCredentialsApi is sparkfly_client.AsyncCustomerCredentialsApi, AsyncCredentialsApi.__module__)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == ["[]", "True True sparkfly_client.api.async_credentials_api"]

@@ -1,9 +1,14 @@
-"""CredentialsApi: issue, look up, redeem and void the codes members redeem offers with."""
+"""CredentialsApi: issue, look up, redeem and void the codes members redeem offers with.
+
+The operations are declared once here (:class:`CredentialsOperations`) for :class:`CredentialsApi` and
+:class:`AsyncCredentialsApi`, which lives in ``async_credentials_api.py`` (a sync program does not pay for making it)
+and is found here too, imported when first used.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, AsyncIterator, Dict, Iterator, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterator, Mapping, Optional, Sequence, Tuple, Union
 
 from typing_extensions import TypedDict, Unpack
 
@@ -18,14 +23,14 @@ from sparkfly_client._endpoint import (
     QueryParam,
     TimestampParam,
 )
-from sparkfly_client._operations import ApiBase, AsyncApi, SyncApi, operation
+from sparkfly_client._lazy import lazy_dir, lazy_exports
+from sparkfly_client._operations import ApiBase, SyncApi, operation
 from sparkfly_client._request import Call, RequestOptions
 from sparkfly_client._schemes import SPARKFLY_TOKEN
 
 if TYPE_CHECKING:
     from sparkfly_client._settle import SettleStrategy
     from sparkfly_client.api_client import ApiClient
-    from sparkfly_client.async_api_client import AsyncApiClient
     from sparkfly_client.models.credential_eligibility_response import CredentialEligibilityResponse
     from sparkfly_client.models.credential_input_request import CredentialInputRequest
     from sparkfly_client.models.credential_list import CredentialList
@@ -33,7 +38,11 @@ if TYPE_CHECKING:
 
     InputRequest = Union[CredentialInputRequest, Dict[str, Any], None]
 
-__all__ = ["CredentialsApi", "AsyncCredentialsApi", "CredentialSearch", "CredentialSearchCall"]
+# Where AsyncCredentialsApi was before it had a module of its own: still found here, imported on first use.
+_EXPORTS = {"AsyncCredentialsApi": "sparkfly_client.api.async_credentials_api"}
+__all__ = ["CredentialsApi", *_EXPORTS, "CredentialSearch", "CredentialSearchCall"]
+__getattr__ = lazy_exports(__name__, _EXPORTS, globals())
+__dir__ = lazy_dir(_EXPORTS, globals())
 
 # The models by where they live: each is imported when a call first needs it (see ModelRef).
 _MODELS = "sparkfly_client.models."
@@ -350,36 +359,3 @@ class CredentialsApi(CredentialsOperations, SyncApi):
         from sparkfly_client._lookup import choose_active
 
         return choose_active(self.iter_credentials(identifier=identifier, **options))
-
-
-class AsyncCredentialsApi(CredentialsOperations, AsyncApi):
-    """The credential operations as coroutines over an :class:`AsyncApiClient`."""
-
-    def __init__(self, api_client: AsyncApiClient) -> None:
-        self.api_client = api_client
-
-    async def iter_credentials(
-        self,
-        member_id: Optional[int] = None,
-        offer_id: Optional[int] = None,
-        store_id: Optional[int] = None,
-        per_page: int = 50,
-        **filters_and_options: Unpack[CredentialSearchCall],
-    ) -> AsyncIterator[CredentialResponse]:
-        """Every credential matching the filters, page after page (``async for``); stops as
-        :meth:`CredentialsApi.iter_credentials` does."""
-        from sparkfly_client._lookup import PageWalk  # a search's own: not imported by every cold start
-
-        walk = PageWalk(per_page)
-        while (page := walk.next_page()) is not None:
-            result = await self.get_credentials(member_id, offer_id, store_id, page, per_page, **filters_and_options)
-            for item in walk.accept(result):
-                yield item
-
-    async def find_active_credential(
-        self, identifier: str, **options: Unpack[RequestOptions]
-    ) -> Optional[CredentialResponse]:
-        """The point-of-sale lookup, as :meth:`CredentialsApi.find_active_credential`."""
-        from sparkfly_client._lookup import choose_active
-
-        return choose_active([item async for item in self.iter_credentials(identifier=identifier, **options)])

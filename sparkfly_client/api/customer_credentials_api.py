@@ -1,4 +1,9 @@
-"""CustomerCredentialsApi: create or replace a customer's login credential under an ID the caller chooses."""
+"""CustomerCredentialsApi: create or replace a customer's login credential under an ID the caller chooses.
+
+The operation is declared once here (:class:`CustomerCredentialsOperations`) for :class:`CustomerCredentialsApi` and
+:class:`AsyncCustomerCredentialsApi`, which lives in ``async_customer_credentials_api.py`` and is found here too,
+imported when first used.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,23 @@ from typing import TYPE_CHECKING, Any, Dict, Optional, Union
 from typing_extensions import Unpack
 
 from sparkfly_client._endpoint import BodyParam, Endpoint, PathParam, PathSegmentStr
-from sparkfly_client._operations import ApiBase, AsyncApi, SyncApi, operation
+from sparkfly_client._lazy import lazy_dir, lazy_exports
+from sparkfly_client._operations import ApiBase, SyncApi, operation
 from sparkfly_client._request import Call, RequestOptions
 from sparkfly_client._schemes import JWT, SECRET_API_KEY
 
 if TYPE_CHECKING:
     from sparkfly_client.api_client import ApiClient
-    from sparkfly_client.async_api_client import AsyncApiClient
     from sparkfly_client.models.customer_credential import CustomerCredential
     from sparkfly_client.models.customer_credential_input import CustomerCredentialInput
 
     CredentialInputArg = Union[CustomerCredentialInput, Dict[str, Any]]
 
-__all__ = ["CustomerCredentialsApi", "AsyncCustomerCredentialsApi"]
+# Where AsyncCustomerCredentialsApi was before it had a module of its own: still found here, imported on first use.
+_EXPORTS = {"AsyncCustomerCredentialsApi": "sparkfly_client.api.async_customer_credentials_api"}
+__all__ = ["CustomerCredentialsApi", *_EXPORTS]
+__getattr__ = lazy_exports(__name__, _EXPORTS, globals())
+__dir__ = lazy_dir(_EXPORTS, globals())
 
 # The models by where they live: each is imported when a call first needs it (see ModelRef).
 _MODELS = "sparkfly_client.models."
@@ -69,10 +78,3 @@ class CustomerCredentialsApi(CustomerCredentialsOperations, SyncApi):
         from sparkfly_client.api_client import ApiClient
 
         self.api_client = ApiClient.get_default() if api_client is None else api_client
-
-
-class AsyncCustomerCredentialsApi(CustomerCredentialsOperations, AsyncApi):
-    """The customer credential resource as coroutines over an :class:`AsyncApiClient`."""
-
-    def __init__(self, api_client: AsyncApiClient) -> None:
-        self.api_client = api_client
