@@ -18,7 +18,9 @@ of that class, named after it (``CredentialsApi.get_credential``): on a :class:`
 an :class:`ApiResponse` or the unread urllib3 response; on an :class:`AsyncApi` it is a coroutine function
 returning the model, an :class:`ApiResponse` or the unread aiohttp response. ``inspect``, ``help()``,
 ``unittest.mock.create_autospec`` and tracebacks see real functions with the declared parameters, the
-keywords of ``**options: Unpack[...]`` listed one by one. Type checkers see the same through the
+keywords of ``**options: Unpack[...]`` listed one by one. A function's signature is worked out when first asked for
+(``inspect.signature`` finds it behind the function's ``__wrapped__``, which leads on to the declaration, whose
+source ``inspect.getsource`` shows), so making an API class makes none. Type checkers see the same through the
 descriptors' overloads below.
 """
 
@@ -187,36 +189,61 @@ def _install_functions(cls: Type[ApiBase]) -> None:
     assert maker is not None
     api_name = cls.__name__[len("Async") :] if cls.__name__.startswith("Async") else cls.__name__
     declared: List[str] = []
-    installed: List[str] = []
-    for name in _variant_names(cls):
-        variant: _Variant = inspect.getattr_static(cls, name)
+    variants = _variants(cls)
+    for name, variant in variants.items():
         declaration = variant.declaration
         function = maker(declaration, Variant(variant.result, f"{api_name}.{declaration.__name__}"))
+        qualname = f"{cls.__qualname__}.{name}"
         # The frame a traceback shows is named after the operation; the function lives in the API's module.
-        code = function.__code__.replace(co_name=name)
         if sys.version_info >= (3, 11):
-            code = code.replace(co_qualname=f"{cls.__qualname__}.{name}")
+            code = function.__code__.replace(co_name=name, co_qualname=qualname)
+        else:
+            code = function.__code__.replace(co_name=name)
         function = types.FunctionType(code, declaration.__globals__, name, None, function.__closure__)
-        function.__qualname__ = f"{cls.__qualname__}.{name}"
+        function.__qualname__ = qualname
         function.__module__ = cls.__module__
         function.__doc__ = (declaration.__doc__ or "") + {DATA: "", HTTP_INFO: _HTTP_INFO_NOTE}.get(
             variant.result, _UNREAD_NOTE
         )
-        function.__signature__ = presented_signature(declaration, variant.returns(cls))  # type: ignore[attr-defined]
+        function.__wrapped__ = _Presented(variant, cls)  # type: ignore[attr-defined]
         setattr(cls, name, function)
-        installed.append(name)
         if variant.result == DATA:
             declared.append(name)
     for name, member in list(vars(cls).items()):
         # A method of the class itself taking keywords of a TypedDict (iter_credentials) presents them too.
-        if inspect.isfunction(member) and name not in installed and "Unpack[" in str(member.__annotations__):
+        if name not in variants and inspect.isfunction(member) and "Unpack[" in str(member.__annotations__):
             member.__signature__ = presented_signature(member)  # type: ignore[attr-defined]
-    cls._declared_operations = tuple(sorted(declared))  # type: ignore[attr-defined]
+    cls._declared_operations = tuple(declared)  # type: ignore[attr-defined]
 
 
-def _variant_names(cls: type) -> List[str]:
-    names = {name for klass in cls.__mro__ for name, member in vars(klass).items() if isinstance(member, _Variant)}
-    return sorted(names)
+class _Presented:
+    """What ``inspect.signature`` finds behind an operation function (its ``__wrapped__``): the declared signature
+    as that variant on that class presents it (see :func:`presented_signature`), worked out when first asked for,
+    so that making an API class makes none. It wraps the declaration in turn, so ``inspect.getsource`` shows the
+    declared operation."""
+
+    __slots__ = ("__wrapped__", "_variant", "_api_class")
+
+    def __init__(self, variant: _Variant, api_class: Type[ApiBase]) -> None:
+        self.__wrapped__ = variant.declaration
+        self._variant = variant
+        self._api_class = api_class
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        return presented_signature(self.__wrapped__, self._variant.returns(self._api_class))
+
+
+def _variants(cls: type) -> Dict[str, _Variant]:
+    """The declared variants ``cls`` has, by name (each the one nearest ``cls`` in its MRO), in order of name."""
+    found: Dict[str, _Variant] = {}
+    for klass in reversed(cls.__mro__):
+        for name, member in vars(klass).items():
+            if isinstance(member, _Variant):
+                found[name] = member
+            elif name in found:  # hidden by something else nearer cls
+                del found[name]
+    return dict(sorted(found.items()))
 
 
 def declared_operations(api_class: type) -> Tuple[str, ...]:

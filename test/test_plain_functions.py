@@ -99,6 +99,12 @@ def test_the_declared_parameters_keep_their_annotations_and_defaults() -> None:
     assert list(bound.parameters)[0] == "credential_id"
 
 
+def test_the_source_shown_is_the_declared_operation() -> None:
+    for name in ("get_credential", "get_credential_with_http_info", "get_credential_without_preload_content"):
+        source = inspect.getsource(getattr(sparkfly_client.AsyncCredentialsApi, name))
+        assert "def get_credential(self, credential_id: int" in source and "GET_CREDENTIAL" in source, name
+
+
 def test_help_names_the_operation_and_its_module() -> None:
     import pydoc
 
