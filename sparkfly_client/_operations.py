@@ -44,13 +44,14 @@ from typing import (
     overload,
 )
 
-from typing_extensions import Concatenate, ParamSpec
+from typing_extensions import ParamSpec
 
 from sparkfly_client._request import DATA, HTTP_INFO, OPTION_DEFAULTS, UNREAD, Call, Variant
 
 if TYPE_CHECKING:
     import aiohttp
     import urllib3
+    from typing_extensions import Concatenate
 
     from sparkfly_client.api_response import ApiResponse
 
@@ -58,7 +59,8 @@ __all__ = ["ApiBase", "SyncApi", "AsyncApi", "Operation", "Variant", "operation"
 
 P = ParamSpec("P")
 R = TypeVar("R")
-Declaration = Callable[Concatenate[Any, P], Call[R]]
+if TYPE_CHECKING:
+    Declaration = Callable[Concatenate[Any, P], Call[R]]
 
 
 class ApiBase:

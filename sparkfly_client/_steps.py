@@ -17,14 +17,14 @@ import random
 import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, Generator, Mapping, Optional, Tuple, Union
 
-from typing_extensions import Protocol
-
 from sparkfly_client._schemes import SECRET_HEADERS
 from sparkfly_client.configuration import without_userinfo
 from sparkfly_client.exceptions import ApiTimeoutError, ResponseTooLargeError
 from sparkfly_client.models._base import secret_values
 
 if TYPE_CHECKING:
+    from typing_extensions import Protocol
+
     from sparkfly_client._attempt import Timeouts
     from sparkfly_client._endpoint import Endpoint
     from sparkfly_client._ratelimit import RateLimit, Ticket
@@ -184,14 +184,16 @@ class Discard:
         self.raw = raw
 
 
-class TokenFlow(Protocol):
-    """What an :class:`Authenticate` step asks of the client's token flow (``_auth.AuthFlow``)."""
+if TYPE_CHECKING:  # for the type checker alone: a Protocol class is costly to make at import
 
-    clock: Callable[[], float]
+    class TokenFlow(Protocol):
+        """What an :class:`Authenticate` step asks of the client's token flow (``_auth.AuthFlow``)."""
 
-    def settled(self, step: Authenticate) -> Optional[str]: ...
+        clock: Callable[[], float]
 
-    def renewal(self, step: Authenticate) -> Generator[Step, Any, str]: ...
+        def settled(self, step: Authenticate) -> Optional[str]: ...
+
+        def renewal(self, step: Authenticate) -> Generator[Step, Any, str]: ...
 
 
 class Authenticate:
