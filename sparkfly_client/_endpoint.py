@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import (
     Any,
     Callable,
-    Dict,
     Generic,
     Iterator,
     List,
@@ -49,24 +48,10 @@ ModelRef = Union[Type[Any], str]
 
 def _model(ref: Any) -> Any:
     """The model a :data:`ModelRef` names (``None`` stays ``None``)."""
-    if isinstance(ref, str):
+    if type(ref) is str:
         module, _, attribute = ref.partition(":")
         return getattr(importlib.import_module(module), attribute)
     return ref
-
-
-def _resolved(owner: Any, name: str) -> Any:
-    """What ``owner``'s reference ``name`` stands for, made now and kept in its slot: later reads of the attribute
-    are plain slot reads. ``error_models`` is a mapping of model references, ``settle`` a strategy's maker."""
-    ref = owner._refs[name]
-    if name == "error_models":
-        value: Any = {status: _model(one) for status, one in ref.items()}
-    elif name == "settle":
-        value = None if ref is None else ref()
-    else:
-        value = _model(ref)
-    setattr(owner, name, value)
-    return value
 
 
 class ParamKind:
@@ -207,19 +192,20 @@ class QueryParam:
 
 
 class BodyParam:
-    __slots__ = ("name", "model", "required", "_refs")
-
-    model: Type[BaseModel]
+    __slots__ = ("name", "required", "_model")
 
     def __init__(self, name: str, model: ModelRef, required: bool = False) -> None:
         self.name = name
-        self._refs: Dict[str, Any] = {"model": model}
+        self._model: Any = model
         self.required = required
 
-    def __getattr__(self, name: str) -> Any:  # only while a slot is empty: the model, on first use
-        if name != "model":
-            raise AttributeError(name)
-        return _resolved(self, name)
+    @property
+    def model(self) -> Type[BaseModel]:
+        """The body's model, imported on first use."""
+        model = self._model
+        if type(model) is str:
+            model = self._model = _model(model)
+        return model  # type: ignore[no-any-return]
 
 
 class Endpoint(Generic[T]):
@@ -235,16 +221,12 @@ class Endpoint(Generic[T]):
     there is one), made and imported when a lost answer is first settled.
     """
 
+    # (Plain slots read through properties, not a __getattr__: the interpreter's fast attribute reads stay on for
+    # the attributes every call reads.)
     __slots__ = (
-        "operation_id", "method", "path", "returns", "path_params", "query_params", "body", "error_model",
-        "error_models", "auth", "accept", "idempotent", "settle", "settles", "_path_head", "_path_rest",
-        "_refs",
+        "operation_id", "method", "path", "path_params", "query_params", "body", "auth", "accept", "idempotent",
+        "settles", "_returns", "_error_model", "_error_models", "_settle", "_strategy", "_path_head", "_path_rest",
     )  # fmt: skip
-
-    returns: Optional[Type[T]]
-    error_model: Optional[Type[BaseModel]]
-    error_models: Mapping[int, Type[BaseModel]]
-    settle: Any  # a strategy of _settle.py, or None
 
     def __init__(
         self,
@@ -265,12 +247,9 @@ class Endpoint(Generic[T]):
         self.operation_id = operation_id
         self.method = method
         self.path = path
-        self._refs: Dict[str, Any] = {
-            "returns": returns,
-            "error_model": error_model,
-            "error_models": error_models or {},
-            "settle": settle,
-        }
+        self._returns: Any = returns
+        self._error_model: Any = error_model
+        self._error_models: Mapping[int, Any] = error_models or {}
         self.path_params = path_params
         self.query_params = query_params
         self.body = body
@@ -279,6 +258,8 @@ class Endpoint(Generic[T]):
         self.idempotent = idempotent
         #: whether a lost answer to it can be settled (by the strategy ``settle``, of ``_settle.py``)
         self.settles = settle is not None
+        self._settle = settle
+        self._strategy: Any = None
         # The template cut at its parameters: "/v1.0/credentials/" then (credential_id, "/redeem"), ...
         head, *rest = path.split("{")
         by_name = {param.name: param for param in path_params}
@@ -290,10 +271,35 @@ class Endpoint(Generic[T]):
     def __repr__(self) -> str:
         return f"Endpoint({self.operation_id!r}, {self.method} {self.path})"
 
-    def __getattr__(self, name: str) -> Any:  # only while a slot is empty: a model or the strategy, on first use
-        if name not in ("returns", "error_model", "error_models", "settle"):
-            raise AttributeError(name)
-        return _resolved(self, name)
+    @property
+    def returns(self) -> Optional[Type[T]]:
+        """The model of every 2xx response (``None``: it has no body), imported on first use."""
+        model = self._returns
+        if type(model) is str:
+            model = self._returns = _model(model)
+        return model  # type: ignore[no-any-return]
+
+    @property
+    def error_model(self) -> Optional[Type[BaseModel]]:
+        model = self._error_model
+        if type(model) is str:
+            model = self._error_model = _model(model)
+        return model  # type: ignore[no-any-return]
+
+    @property
+    def error_models(self) -> Mapping[int, Type[BaseModel]]:
+        models = self._error_models
+        if any(type(model) is str for model in models.values()):
+            models = self._error_models = {status: _model(model) for status, model in models.items()}
+        return models
+
+    @property
+    def settle(self) -> Any:
+        """The strategy (of ``_settle.py``) that settles a lost answer, made on first use; ``None``: none does."""
+        strategy = self._strategy
+        if strategy is None and self._settle is not None:
+            strategy = self._strategy = self._settle()
+        return strategy
 
     @property
     def retry_safe(self) -> bool:
