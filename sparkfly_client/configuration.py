@@ -2,17 +2,24 @@
 
 Every setting is a plain attribute, as in generated clients. Secrets (API keys, tokens, the
 ``/auth`` identity key, JWTs) are never shown by ``repr``.
+
+``SPARKFLY_LOG`` turns the client's logging on from the environment, as ``OPENAI_LOG`` and ``STRIPE_LOG`` do:
+``SPARKFLY_LOG=info`` logs one line per exchange and each retry decision to stderr; ``debug`` adds the request
+headers. Credentials are masked as in every log line. The variable is read once, when the first
+:class:`Configuration` is created (never at import), and only ever raises the level of the ``sparkfly_client``
+logger: an application that configured logging itself keeps its handlers.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
+import os
 import re
 import sys
+import warnings
 from typing import Any, Dict, List, Optional, Tuple, Union
 
-from sparkfly_client._log_environment import apply_log_environment, ensure_stderr_handler
 from sparkfly_client._retry import RetryPolicy
 from sparkfly_client.exceptions import ApiValueError
 
@@ -297,6 +304,44 @@ def _host_and_port(authority: str) -> Tuple[bool, str]:
         if not colon:
             return True, ""
     return colon == ":" and 0 < len(port) <= 5 and port.isdecimal(), port
+
+
+# --- SPARKFLY_LOG ---------------------------------------------------------------------------------
+
+LOG_ENVIRONMENT_VARIABLE = "SPARKFLY_LOG"
+LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
+_log_environment_read = False
+
+
+def apply_log_environment(logger: logging.Logger) -> None:
+    """Set ``logger`` up as ``SPARKFLY_LOG`` asks, the first time this is called in the process."""
+    global _log_environment_read
+    if _log_environment_read:
+        return
+    _log_environment_read = True
+    value = os.environ.get(LOG_ENVIRONMENT_VARIABLE, "").strip()
+    if not value:
+        return
+    level = LOG_LEVELS.get(value.lower())
+    if level is None:
+        warnings.warn(
+            f"{LOG_ENVIRONMENT_VARIABLE}={value!r} is ignored: use {' or '.join(LOG_LEVELS)}",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return
+    if logger.level == logging.NOTSET or logger.level > level:  # only ever more verbose
+        logger.setLevel(level)
+    ensure_stderr_handler(logger)
+
+
+def ensure_stderr_handler(logger: logging.Logger) -> None:
+    """Give ``logger`` a stderr handler unless it, or the root logger, already has one."""
+    if logger.handlers or logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    logger.addHandler(handler)
 
 
 def default_user_agent() -> str:

@@ -11,7 +11,7 @@ from typing import Iterator, Optional
 import pytest
 
 import sparkfly_client
-from sparkfly_client import _log_environment
+from sparkfly_client import configuration
 from sparkfly_client.sandbox import Sandbox
 
 SCRIPT = """
@@ -72,7 +72,7 @@ def first_configuration(monkeypatch: pytest.MonkeyPatch) -> Iterator[logging.Log
     """As if no Configuration had been made yet in this process; the logger restored afterwards."""
     logger = logging.getLogger("sparkfly_client")
     level, handlers = logger.level, list(logger.handlers)
-    monkeypatch.setattr(_log_environment, "_read", False)
+    monkeypatch.setattr(configuration, "_log_environment_read", False)
     logger.setLevel(logging.NOTSET)
     logger.handlers[:] = []
     yield logger
