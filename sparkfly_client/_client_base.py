@@ -6,7 +6,6 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, Dict, Generator, Optional, Tuple, Type, cast
 
-from sparkfly_client._auth import AuthFlow
 from sparkfly_client._decode import decode
 from sparkfly_client._endpoint import Endpoint
 from sparkfly_client._plan import plan_call
@@ -19,6 +18,7 @@ from sparkfly_client.exceptions import ApiValueError
 if TYPE_CHECKING:
     from types import ModuleType
 
+    from sparkfly_client._auth import AuthFlow
     from sparkfly_client._settle import Settling
     from sparkfly_client.api_response import ApiResponse
 
@@ -48,7 +48,6 @@ class ClientBase:
     ) -> None:
         self.configuration = Configuration.get_default() if configuration is None else configuration
         self._clock = Clock() if clock is None else clock
-        self._auth = AuthFlow(self.configuration, self._auth_request, self._auth_plan, self._clock.monotonic)
         self._builder = RequestBuilder(self.configuration)
         self._settling_means: Optional[Settling] = None  # made by the first call that settles
         self._limit: Optional[RateLimit] = None
@@ -110,12 +109,23 @@ class ClientBase:
             preload=preload,
             max_body=config.max_response_bytes,
             max_retry_wait=config.max_retry_wait,
-            auth=self._auth if auth else None,
+            auth=self._token_flow() if auth and request.token_auth else None,
             clock=self._clock,
             deadline_at=deadline_at,
             settling=settling,
             limit=self._rate_limit(),
         )
+
+    def _token_flow(self) -> AuthFlow:
+        """The client's one token flow (``_auth.py``), made by the first call that fetches its ``X-Auth-Token`` from
+        ``auth_identity`` and ``auth_key``: a client given its credential never imports it."""
+        flow: Optional[AuthFlow] = self.__dict__.get("_auth")
+        if flow is None:
+            from sparkfly_client._auth import AuthFlow
+
+            made = AuthFlow(self.configuration, self._auth_request, self._auth_plan, self._clock.monotonic)
+            flow = self.__dict__.setdefault("_auth", made)  # one for every thread: the first one stored
+        return flow
 
     def _rate_limit(self) -> RateLimit:
         """The client's one view of the rate limit, shared by all its calls: made anew in a child process after
