@@ -6,12 +6,13 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, Dict, Generator, Optional, Tuple, Type, cast
 
-from sparkfly_client._decode import decode
+from pydantic import ValidationError
+
 from sparkfly_client._endpoint import Endpoint
 from sparkfly_client._plan import plan_call
 from sparkfly_client._ratelimit import RateLimit
 from sparkfly_client._request import DATA, UNREAD, Call, RequestBuilder, check_header
-from sparkfly_client._steps import NOT_DECODED, Clock, Outcome, PreparedRequest, Step
+from sparkfly_client._steps import NOT_DECODED, Clock, Outcome, PreparedRequest, Response, Step
 from sparkfly_client.configuration import Configuration
 from sparkfly_client.exceptions import ApiValueError
 
@@ -202,6 +203,26 @@ def tracing() -> Any:
 
         _tracing = module
     return _tracing
+
+
+def decode(response: Response, attempts: int, max_retry_wait: float) -> Any:
+    """The response's body as the declared model (``None`` for none), or the typed exception for its status (made by
+    ``_decode.py``, imported by the first failure)."""
+    status = response.status
+    if 200 <= status < 300:
+        returns = response.request.endpoint.returns
+        if returns is None or status == 204:
+            return None
+        try:
+            return returns.model_validate_json(response.body)
+        except (ValidationError, ValueError) as exc:
+            failure = exc
+        from sparkfly_client._decode import raise_undecodable  # raised outside the except clause, with its cause
+
+        raise_undecodable(response, attempts, failure)
+    from sparkfly_client._decode import raise_refused
+
+    raise_refused(response, attempts, max_retry_wait)
 
 
 _ApiResponse: Optional[Type[ApiResponse[Any]]] = None

@@ -1,8 +1,10 @@
-"""Decoding: a final response into the declared model, or into the typed exception for its status. No I/O."""
+"""Decoding's failures: the typed exception for a response a call does not succeed on, and for a body that is not
+the declared model. No I/O. (A body that is decodes in ``_client_base.decode``: this module is imported by the first
+failure, not by every cold start.)"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, List, Optional, Type
+from typing import TYPE_CHECKING, Any, List, NoReturn, Optional, Type
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
@@ -14,33 +16,29 @@ from sparkfly_client.exceptions import ApiException, Redactor, ResponseDecodeErr
 if TYPE_CHECKING:
     from sparkfly_client._steps import PreparedRequest, Response
 
-__all__ = ["decode", "error_for"]
+__all__ = ["raise_undecodable", "raise_refused", "error_for"]
 
 
-def decode(response: Response, attempts: int, max_retry_wait: float) -> Any:
-    """The response's body as the declared model (``None`` for none), or the typed exception for its status."""
-    status = response.status
+def raise_undecodable(response: Response, attempts: int, failure: ValueError) -> NoReturn:
+    """Raise :class:`ResponseDecodeError` for a successful response whose body is not its declared model:
+    ``failure`` (pydantic's error, or the JSON parser's) is its cause, and says where the body went wrong, once the
+    secrets the server may have echoed into the input it repeats are hidden."""
     request = response.request
-    if 200 <= status < 300:
-        returns = request.endpoint.returns
-        raw = response.body
-        if returns is None or status == 204:
-            return None
-        try:
-            return returns.model_validate_json(raw)
-        except (ValidationError, ValueError) as exc:
-            failure = exc
-        # Raised outside the except clause, with pydantic's error as its cause: it says where the body went
-        # wrong, once the secrets the server may have echoed into the input it repeats are hidden.
-        problem = summarise_validation_error(failure) if isinstance(failure, ValidationError) else str(failure)
-        why = f"The body is not a valid {returns.__name__}: {problem}"
-        error = error_for(request, response, attempts, note=why, error_class=ResponseDecodeError)
-        raise error from _redacted(failure, Redactor(request.secrets(response.token)))
-    requested = server_requested_delay(status, response.headers)
+    returns = request.endpoint.returns
+    assert returns is not None
+    problem = summarise_validation_error(failure) if isinstance(failure, ValidationError) else str(failure)
+    why = f"The body is not a valid {returns.__name__}: {problem}"
+    error = error_for(request, response, attempts, note=why, error_class=ResponseDecodeError)
+    raise error from _redacted(failure, Redactor(request.secrets(response.token)))
+
+
+def raise_refused(response: Response, attempts: int, max_retry_wait: float) -> NoReturn:
+    """Raise the typed exception for a response whose status the call does not succeed on."""
+    requested = server_requested_delay(response.status, response.headers)
     note: Optional[str] = None
     if requested is not None and requested > max_retry_wait:
         note = f"The server asked to retry after {requested:.0f}s; max_retry_wait is {max_retry_wait:.0f}s."
-    raise error_for(request, response, attempts, note=note)
+    raise error_for(response.request, response, attempts, note=note)
 
 
 def _redacted(failure: ValueError, redact: Redactor) -> ValueError:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Dict, Generator, Mapping, Optional
 
-from sparkfly_client._decode import error_for
 from sparkfly_client._retry import server_requested_delay
 from sparkfly_client._schemes import SECRET_HEADERS, SPARKFLY_TOKEN
 from sparkfly_client._steps import (
@@ -152,8 +151,10 @@ def plan_call(
             logger.debug("not retrying %s %s after status %d: %s", request.method, request.shown_url, status, refusal)
         if strategy is not None:
             if status in LOST_STATUSES and strategy.settles_lost and not request.endpoint.retry_safe:
-                lost_error = error_for(request, response, attempts)  # the gateway's answer, as the cause
+                from sparkfly_client._decode import error_for
                 from sparkfly_client._settle import Attempt
+
+                lost_error = error_for(request, response, attempts)  # the gateway's answer, as the cause
 
                 return (
                     yield from strategy.settle(Attempt(settling, request, lost_error, attempts, deadline_at, started))

@@ -41,10 +41,11 @@ print(json.dumps(sorted(name for name in sys.modules if name.startswith("sparkfl
 """
 
 #: What a first get_credential does not use, imported where it is first needed: the /auth token flow (a client given
-#: its token), settling a lost answer, searching, a _with_http_info call, tracing (once the application imports
-#: OpenTelemetry), the async API classes.
+#: its token), the errors of a failed call, settling a lost answer, searching, a _with_http_info call, tracing (once
+#: the application imports OpenTelemetry), the async API classes.
 FIRST_USE_ONLY = [
     "sparkfly_client._auth",
+    "sparkfly_client._decode",
     "sparkfly_client._lookup",
     "sparkfly_client._settle",
     "sparkfly_client._tracing",
