@@ -25,7 +25,7 @@ from sparkfly_client.exceptions import (
 from sparkfly_client.rest import DRAIN_LIMIT, connection_settings, proxy_headers
 
 if TYPE_CHECKING:
-    from sparkfly_client._attempt import Timeouts
+    from sparkfly_client._shared import Timeouts
 
 __all__ = ["AiohttpTransport"]
 

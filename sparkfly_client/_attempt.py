@@ -1,5 +1,5 @@
-"""Time limits: those of an exchange (:class:`Timeouts`, from the settings and the call's deadline), and those
-of one attempt in flight (:class:`AttemptLimits`), decided without a clock of their own.
+"""The time limits of one attempt in flight (:class:`AttemptLimits`), decided without a clock of their own, from
+those of its exchange (``_shared.Timeouts``).
 
 A driver that cannot lean on the socket for timeouts (the async one: every timer costs the event loop a
 heap entry) keeps one timer for all its attempts in flight instead of one per read. It asks
@@ -12,15 +12,12 @@ connected, never more than ``read`` seconds without data.
 
 from __future__ import annotations
 
-import functools
-import math
-from typing import Any, Dict, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Optional, Union
 
-from sparkfly_client.exceptions import ApiValueError
+if TYPE_CHECKING:
+    from sparkfly_client._shared import Timeouts
 
-__all__ = ["AttemptLimits", "Timeouts", "TimeoutArg", "seconds"]
-
-TimeoutArg = Union[None, float, int, Tuple[Optional[float], Optional[float]]]
+__all__ = ["AttemptLimits"]
 
 #: Timers may fire a little early (within the event loop's clock resolution); a limit this close counts as reached.
 _SLACK = 1e-3
@@ -61,84 +58,3 @@ class AttemptLimits:
                 read_due = since + self.read
             due = read_due if due is None else min(due, read_due)
         return due
-
-
-class Timeouts:
-    """Socket limits for one exchange: ``connect`` and each ``read``, or ``total`` for both together.
-    Immutable; compared by identity (the drivers key their own timeout objects by it)."""
-
-    __slots__ = ("connect", "read", "total", "_cut")
-
-    def __init__(
-        self, connect: Optional[float] = None, read: Optional[float] = None, total: Optional[float] = None
-    ) -> None:
-        self.connect = connect
-        self.read = read
-        self.total = total
-        self._cut: Optional[Dict[int, Timeouts]] = None  # within(), by whole seconds left
-
-    def __repr__(self) -> str:
-        return f"Timeouts(connect={self.connect}, read={self.read}, total={self.total})"
-
-    @classmethod
-    def from_value(cls, value: TimeoutArg) -> Timeouts:
-        """``seconds`` (connect and read together) or ``(connect, read)``; ``None`` means no limit. The same
-        value gives the same object, so what the drivers derive from it is derived once."""
-        try:
-            # The types are part of the key, inside a tuple too: True is not 1, nor (True, 2) (1, 2).
-            return _timeouts_of(value, tuple(map(type, value)) if isinstance(value, tuple) else (type(value),))
-        except TypeError:  # unhashable, so not a timeout: the check below says why
-            return cls.checked(value)
-
-    @classmethod
-    def checked(cls, value: TimeoutArg) -> Timeouts:
-        if value is None:
-            return cls()
-        if isinstance(value, tuple):
-            if len(value) != 2:
-                raise ApiValueError("a timeout tuple must be (connect, read)")
-            return cls(connect=seconds(value[0], "timeout"), read=seconds(value[1], "timeout"))
-        return cls(total=seconds(value, "timeout"))
-
-    def within(self, remaining: Optional[float]) -> Timeouts:
-        """These limits, none longer than ``remaining`` seconds (what is left of the call's deadline).
-
-        Beyond 10 s what is left counts in whole seconds, rounded down: the limits of most calls are
-        then the same object from call to call, which the drivers turn into their own timeout once."""
-        if remaining is None:
-            return self
-        if remaining < 10.0:
-            return self._capped(remaining)
-        whole = int(remaining)
-        cuts = self._cut
-        if cuts is None:
-            cuts = self._cut = {}
-        cut = cuts.get(whole)
-        if cut is None:
-            if len(cuts) >= _CUTS_KEPT:
-                cuts.clear()
-            cut = cuts[whole] = self._capped(float(whole))
-        return cut
-
-    def _capped(self, remaining: float) -> Timeouts:
-        return Timeouts(
-            connect=remaining if self.connect is None else min(self.connect, remaining),
-            read=remaining if self.read is None else min(self.read, remaining),
-            total=remaining if self.total is None else min(self.total, remaining),
-        )
-
-
-_CUTS_KEPT = 256
-
-
-@functools.lru_cache(maxsize=64)  # keyed by the value and its types (see from_value)
-def _timeouts_of(value: TimeoutArg, types: Tuple[type, ...]) -> Timeouts:
-    return Timeouts.checked(value)
-
-
-def seconds(value: Any, what: str) -> Optional[float]:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or math.isinf(value):
-        raise ApiValueError(f"a {what} must be a positive number of seconds, not {value!r}")
-    return float(value)

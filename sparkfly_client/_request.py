@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, Dict, Generic, Mapping, Optional, TypeVar
 
 from typing_extensions import TypedDict
 
-from sparkfly_client._attempt import TimeoutArg, Timeouts, seconds
 from sparkfly_client._endpoint import Endpoint
 from sparkfly_client._retry import RetryPolicy
 from sparkfly_client._schemes import SECRET_API_KEY, SPARKFLY_TOKEN
@@ -19,10 +18,13 @@ from sparkfly_client._shared import (
     Operation,
     Settings,
     Shared,
+    TimeoutArg,
+    Timeouts,
     apply_auth,
     base_url,
     check_header,
     drop_header,
+    seconds,
 )
 from sparkfly_client._steps import PreparedRequest
 from sparkfly_client.configuration import checked_host

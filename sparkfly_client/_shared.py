@@ -1,20 +1,26 @@
 """What every call of one client shares under one state of its settings: the base URL, the headers every
 call carries, each operation's configured credential, the timeout, deadline and retry settings. Derived once,
 and derived again when a setting it comes from changes (see ``RequestBuilder``). No I/O.
+
+The timeouts an exchange goes with are :class:`Timeouts`, from the settings and the call's deadline.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import math
 from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
-from sparkfly_client._attempt import TimeoutArg, Timeouts, seconds
 from sparkfly_client._endpoint import Endpoint
 from sparkfly_client._retry import RetryPolicy
 from sparkfly_client._schemes import JWT, SECRET_API_KEY, SPARKFLY_TOKEN, missing_credentials_message
 from sparkfly_client.exceptions import ApiTypeError, ApiValueError
 
 __all__ = [
+    "Timeouts",
+    "TimeoutArg",
+    "seconds",
     "Settings",
     "Shared",
     "Operation",
@@ -25,6 +31,8 @@ __all__ = [
     "check_header",
     "drop_header",
 ]
+
+TimeoutArg = Union[None, float, int, Tuple[Optional[float], Optional[float]]]
 
 
 class Settings:
@@ -241,3 +249,84 @@ class Limits:
             self.deadline = seconds(deadline, "deadline")
         with contextlib.suppress(ApiTypeError, ApiValueError):
             self.policy = RetryPolicy.from_value(retries)
+
+
+class Timeouts:
+    """Socket limits for one exchange: ``connect`` and each ``read``, or ``total`` for both together.
+    Immutable; compared by identity (the drivers key their own timeout objects by it)."""
+
+    __slots__ = ("connect", "read", "total", "_cut")
+
+    def __init__(
+        self, connect: Optional[float] = None, read: Optional[float] = None, total: Optional[float] = None
+    ) -> None:
+        self.connect = connect
+        self.read = read
+        self.total = total
+        self._cut: Optional[Dict[int, Timeouts]] = None  # within(), by whole seconds left
+
+    def __repr__(self) -> str:
+        return f"Timeouts(connect={self.connect}, read={self.read}, total={self.total})"
+
+    @classmethod
+    def from_value(cls, value: TimeoutArg) -> Timeouts:
+        """``seconds`` (connect and read together) or ``(connect, read)``; ``None`` means no limit. The same
+        value gives the same object, so what the drivers derive from it is derived once."""
+        try:
+            # The types are part of the key, inside a tuple too: True is not 1, nor (True, 2) (1, 2).
+            return _timeouts_of(value, tuple(map(type, value)) if isinstance(value, tuple) else (type(value),))
+        except TypeError:  # unhashable, so not a timeout: the check below says why
+            return cls.checked(value)
+
+    @classmethod
+    def checked(cls, value: TimeoutArg) -> Timeouts:
+        if value is None:
+            return cls()
+        if isinstance(value, tuple):
+            if len(value) != 2:
+                raise ApiValueError("a timeout tuple must be (connect, read)")
+            return cls(connect=seconds(value[0], "timeout"), read=seconds(value[1], "timeout"))
+        return cls(total=seconds(value, "timeout"))
+
+    def within(self, remaining: Optional[float]) -> Timeouts:
+        """These limits, none longer than ``remaining`` seconds (what is left of the call's deadline).
+
+        Beyond 10 s what is left counts in whole seconds, rounded down: the limits of most calls are
+        then the same object from call to call, which the drivers turn into their own timeout once."""
+        if remaining is None:
+            return self
+        if remaining < 10.0:
+            return self._capped(remaining)
+        whole = int(remaining)
+        cuts = self._cut
+        if cuts is None:
+            cuts = self._cut = {}
+        cut = cuts.get(whole)
+        if cut is None:
+            if len(cuts) >= _CUTS_KEPT:
+                cuts.clear()
+            cut = cuts[whole] = self._capped(float(whole))
+        return cut
+
+    def _capped(self, remaining: float) -> Timeouts:
+        return Timeouts(
+            connect=remaining if self.connect is None else min(self.connect, remaining),
+            read=remaining if self.read is None else min(self.read, remaining),
+            total=remaining if self.total is None else min(self.total, remaining),
+        )
+
+
+_CUTS_KEPT = 256
+
+
+@functools.lru_cache(maxsize=64)  # keyed by the value and its types (see from_value)
+def _timeouts_of(value: TimeoutArg, types: Tuple[type, ...]) -> Timeouts:
+    return Timeouts.checked(value)
+
+
+def seconds(value: Any, what: str) -> Optional[float]:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or math.isinf(value):
+        raise ApiValueError(f"a {what} must be a positive number of seconds, not {value!r}")
+    return float(value)

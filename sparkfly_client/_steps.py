@@ -25,10 +25,10 @@ from sparkfly_client.models._base import secret_values
 if TYPE_CHECKING:
     from typing_extensions import Protocol
 
-    from sparkfly_client._attempt import Timeouts
     from sparkfly_client._endpoint import Endpoint
     from sparkfly_client._ratelimit import RateLimit, Ticket
     from sparkfly_client._retry import RetryPolicy
+    from sparkfly_client._shared import Timeouts
 
 __all__ = [
     "Clock",

@@ -3,7 +3,8 @@ with the clock moved by hand."""
 
 from __future__ import annotations
 
-from sparkfly_client._attempt import AttemptLimits, Timeouts
+from sparkfly_client._attempt import AttemptLimits
+from sparkfly_client._shared import Timeouts
 
 
 def test_the_first_check_is_due_one_read_limit_after_the_start() -> None:

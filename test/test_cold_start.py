@@ -40,10 +40,11 @@ print(json.dumps({model.__name__: model.__pydantic_complete__ for model in loade
 print(json.dumps(sorted(name for name in sys.modules if name.startswith("sparkfly_client"))))
 """
 
-#: What a first get_credential does not use, imported where it is first needed: the /auth token flow (a client given
-#: its token), the errors of a failed call, settling a lost answer, searching, a _with_http_info call, tracing (once
-#: the application imports OpenTelemetry), the async API classes.
+#: What a first get_credential does not use, imported where it is first needed: the async driver's attempt limits,
+#: the /auth token flow (a client given its token), the errors of a failed call, settling a lost answer, searching, a
+#: _with_http_info call, tracing (once the application imports OpenTelemetry), the async API classes.
 FIRST_USE_ONLY = [
+    "sparkfly_client._attempt",
     "sparkfly_client._auth",
     "sparkfly_client._decode",
     "sparkfly_client._lookup",

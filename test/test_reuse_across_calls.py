@@ -256,7 +256,7 @@ def test_a_configuration_overriding_get_api_key_with_prefix_is_heard(server: Scr
 
 
 def test_a_timeout_tuple_is_checked_whatever_was_used_before() -> None:
-    from sparkfly_client._attempt import Timeouts
+    from sparkfly_client._shared import Timeouts
 
     assert Timeouts.from_value((1, 2)).connect == 1.0
     with pytest.raises(sparkfly_client.ApiValueError):
