@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Generator, Optional, Tupl
 
 from sparkfly_client._decode import error_for
 from sparkfly_client._endpoint import Endpoint
-from sparkfly_client._schemes import SPARKFLY_TOKEN
+from sparkfly_client._shared import SPARKFLY_TOKEN
 from sparkfly_client._steps import Authenticate, Outcome, Response, Step
 from sparkfly_client.exceptions import OpenApiException
 

@@ -13,7 +13,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Dict, Generator, Mapping, Optional
 
 from sparkfly_client._retry import server_requested_delay
-from sparkfly_client._schemes import SECRET_HEADERS, SPARKFLY_TOKEN
+from sparkfly_client._shared import SECRET_HEADERS, SPARKFLY_TOKEN
 from sparkfly_client._steps import (
     LOST_STATUSES,
     Admit,

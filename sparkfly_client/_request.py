@@ -11,9 +11,10 @@ from typing_extensions import TypedDict
 
 from sparkfly_client._endpoint import Endpoint
 from sparkfly_client._retry import RetryPolicy
-from sparkfly_client._schemes import SECRET_API_KEY, SPARKFLY_TOKEN
 from sparkfly_client._shared import (
     INVALID,
+    SECRET_API_KEY,
+    SPARKFLY_TOKEN,
     Limits,
     Operation,
     Settings,

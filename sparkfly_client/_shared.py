@@ -2,7 +2,9 @@
 call carries, each operation's configured credential, the timeout, deadline and retry settings. Derived once,
 and derived again when a setting it comes from changes (see ``RequestBuilder``). No I/O.
 
-The timeouts an exchange goes with are :class:`Timeouts`, from the settings and the call's deadline.
+The timeouts an exchange goes with are :class:`Timeouts`, from the settings and the call's deadline. The security
+schemes an operation may name and the headers that carry credentials are here too: request building, the plan and the
+token flow all speak of them.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
 from sparkfly_client._endpoint import Endpoint
 from sparkfly_client._retry import RetryPolicy
-from sparkfly_client._schemes import JWT, SECRET_API_KEY, SPARKFLY_TOKEN, missing_credentials_message
 from sparkfly_client.exceptions import ApiTypeError, ApiValueError
 
 __all__ = [
+    "SPARKFLY_TOKEN",
+    "SECRET_API_KEY",
+    "JWT",
+    "SECRET_HEADERS",
     "Timeouts",
     "TimeoutArg",
     "seconds",
@@ -31,6 +36,26 @@ __all__ = [
     "check_header",
     "drop_header",
 ]
+
+#: The security schemes an operation may name (``Endpoint.auth``).
+SPARKFLY_TOKEN = "X-Auth-Token"
+SECRET_API_KEY = "SecretApiKey"
+JWT = "JWT"
+
+#: Header names whose values are credentials: masked in every log line and message.
+SECRET_HEADERS = frozenset(
+    {
+        "x-auth-token",
+        "x-auth-key",
+        "x-auth-identity",
+        "reb-apikey",
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+    }
+)
+
 
 TimeoutArg = Union[None, float, int, Tuple[Optional[float], Optional[float]]]
 
@@ -146,6 +171,18 @@ def configured_auth(endpoint: Endpoint[Any], present: frozenset[str], settings: 
     if any(header.lower() in present for header in _SCHEME_HEADERS):
         return ConfiguredAuth()  # the credential is among the headers every call carries
     return ConfiguredAuth(error=missing_credentials_message(endpoint.operation_id, endpoint.auth))
+
+
+_HOW_TO_CONFIGURE: Dict[str, str] = {
+    SPARKFLY_TOKEN: "configuration.api_key['X-Auth-Token'], or auth_identity and auth_key",
+    SECRET_API_KEY: "configuration.api_key['SecretApiKey']",
+    JWT: "configuration.access_token",
+}
+
+
+def missing_credentials_message(operation_id: str, schemes: Tuple[str, ...]) -> str:
+    options = " or ".join(_HOW_TO_CONFIGURE[s] for s in schemes)
+    return f"{operation_id} needs credentials: set {options}"
 
 
 def apply_auth(

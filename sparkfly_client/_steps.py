@@ -17,7 +17,7 @@ import random
 import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, Generator, Mapping, Optional, Tuple, Union
 
-from sparkfly_client._schemes import SECRET_HEADERS
+from sparkfly_client._shared import SECRET_HEADERS
 from sparkfly_client.configuration import without_userinfo
 from sparkfly_client.exceptions import ApiTimeoutError, ResponseTooLargeError
 from sparkfly_client.models._base import secret_values

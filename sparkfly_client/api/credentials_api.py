@@ -26,7 +26,7 @@ from sparkfly_client._endpoint import (
 from sparkfly_client._lazy import lazy_dir, lazy_exports
 from sparkfly_client._operations import ApiBase, SyncApi, operation
 from sparkfly_client._request import Call, RequestOptions
-from sparkfly_client._schemes import SPARKFLY_TOKEN
+from sparkfly_client._shared import SPARKFLY_TOKEN
 
 if TYPE_CHECKING:
     from sparkfly_client._settle import SettleStrategy

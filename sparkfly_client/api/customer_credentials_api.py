@@ -15,7 +15,7 @@ from sparkfly_client._endpoint import BodyParam, Endpoint, PathParam, PathSegmen
 from sparkfly_client._lazy import lazy_dir, lazy_exports
 from sparkfly_client._operations import ApiBase, SyncApi, operation
 from sparkfly_client._request import Call, RequestOptions
-from sparkfly_client._schemes import JWT, SECRET_API_KEY
+from sparkfly_client._shared import JWT, SECRET_API_KEY
 
 if TYPE_CHECKING:
     from sparkfly_client.api_client import ApiClient
