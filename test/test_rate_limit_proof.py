@@ -5,6 +5,7 @@ window serves more than the limit. Then the client's own limits, the deadline, a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import threading
 import time
@@ -76,13 +77,20 @@ def test_sixty_four_tasks_on_one_async_client_keep_to_the_server_s_limit(limited
     assert_kept_to_the_limit(limited)
 
 
-def test_a_call_that_would_wait_past_its_deadline_is_refused_at_once_unsent(server: ScriptedServer) -> None:
+@contextlib.contextmanager
+def held_for_thirty_seconds(server: ScriptedServer) -> Iterator[sparkfly_client.CredentialsApi]:
+    """An API whose client got a 429 asking it to wait 30 s (retries off, so the call that got it raised it)."""
     server.push(Reply(429, {"error": "Rate Limit Exceeded"}, headers={"Retry-After": "30"}))
     config = sparkfly_client.Configuration(host=server.url, retries=0, api_key={"X-Auth-Token": "tok"})
     with sparkfly_client.ApiClient(config) as client:
         api = sparkfly_client.CredentialsApi(client)
         with pytest.raises(sparkfly_client.TooManyRequestsException):
-            api.get_credential(56)  # the server's 429 (retries off)
+            api.get_credential(56)
+        yield api
+
+
+def test_a_call_that_would_wait_past_its_deadline_is_refused_at_once_unsent(server: ScriptedServer) -> None:
+    with held_for_thirty_seconds(server) as api:
         started = time.monotonic()
         with pytest.raises(sparkfly_client.TooManyRequestsException) as caught:
             api.get_credential(56, _deadline=5.0)
@@ -136,12 +144,7 @@ def test_a_bad_limit_of_the_client_s_own_is_refused_before_sending(sparkfly_sand
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_a_forked_child_starts_with_a_fresh_view(server: ScriptedServer) -> None:
-    server.push(Reply(429, {"error": "Rate Limit Exceeded"}, headers={"Retry-After": "30"}))
-    config = sparkfly_client.Configuration(host=server.url, retries=0, api_key={"X-Auth-Token": "tok"})
-    with sparkfly_client.ApiClient(config) as client:
-        api = sparkfly_client.CredentialsApi(client)
-        with pytest.raises(sparkfly_client.TooManyRequestsException):
-            api.get_credential(56)  # the parent is held for 30 s
+    with held_for_thirty_seconds(server) as api:  # the parent is held
         reading, writing = os.pipe()
         child = os.fork()
         if child == 0:  # the child: its calls go at once
