@@ -206,12 +206,18 @@ class AiohttpTransport:
             self._settings = connection_settings(config)
             assert self._timer is not None  # made with the loop, above
             connector = _Connector(self._timer, limit=config.connection_pool_maxsize, ssl=_ssl_setting(config))
-            self._session = aiohttp.ClientSession(
+            # aiohttp's own switch of that resend (the one its test client turns off) spares every request the
+            # middleware; an aiohttp without the switch gets the middleware.
+            switch = _RESEND_SWITCH in getattr(aiohttp.ClientSession, "ATTRS", ())
+            session = aiohttp.ClientSession(
                 connector=connector,
                 auto_decompress=False,
                 cookie_jar=aiohttp.DummyCookieJar(),  # as the sync client: no cookie is kept from a response
-                middlewares=(_no_resend,),
+                middlewares=() if switch else (_no_resend,),
             )
+            if switch:
+                setattr(session, _RESEND_SWITCH, False)
+            self._session = session
         return self._session
 
     async def send(self, step: Send) -> Union[Response, ApiTransportError]:
@@ -356,6 +362,8 @@ async def _read(
 
 
 _NOTHING_EXTRA: Dict[str, Any] = {}
+#: aiohttp's switch of its one-time resend of an idempotent request on a reused connection that failed
+_RESEND_SWITCH = "_retry_connection"
 _ASYNCIO_CLOCK = asyncio.BaseEventLoop.time
 _LABELLED_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _CONTENT_TYPE = ("Content-Type",)
