@@ -11,8 +11,10 @@ import time
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Mapping, Optional, Union
 
 import aiohttp
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from sparkfly_client._attempt import AttemptLimits
+from sparkfly_client._schemes import SECRET_HEADERS
 from sparkfly_client._steps import Response, Send
 from sparkfly_client.configuration import without_userinfo_in_text
 from sparkfly_client.exceptions import (
@@ -393,8 +395,22 @@ def _transport_error(exc: BaseException, started: float, *, reading: bool) -> Ap
     cause = exc.cause if isinstance(exc, _NotReplayed) else exc
     error = _error_for(cause, time.monotonic() - started, reading)
     # aiohttp's own error is what happened; a proxy's URL in its text may carry a password.
-    error.__cause__ = redacted_chain(cause, without_userinfo_in_text)
+    error.__cause__ = redacted_chain(_without_credentials(cause), without_userinfo_in_text)
     return error
+
+
+def _without_credentials(cause: BaseException) -> BaseException:
+    """An aiohttp error about a response (a proxy refusing the tunnel, say) keeps the request it answered, whose URL
+    may carry the proxy's password and whose headers its ``Proxy-Authorization``: kept without them."""
+    if isinstance(cause, aiohttp.ClientResponseError):
+        info = cause.request_info
+        headers = CIMultiDict((k, "***" if k.lower() in SECRET_HEADERS else v) for k, v in info.headers.items())
+        cause.request_info = aiohttp.RequestInfo(
+            info.url.with_user(None), info.method, CIMultiDictProxy(headers), info.real_url.with_user(None)
+        )
+        cause.history = ()
+        cause.args = (cause.request_info, ())
+    return cause
 
 
 def _error_for(cause: BaseException, elapsed: float, reading: bool) -> ApiTransportError:

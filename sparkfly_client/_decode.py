@@ -35,7 +35,8 @@ def decode(response: Response, attempts: int, max_retry_wait: float) -> Any:
         problem = summarise_validation_error(failure) if isinstance(failure, ValidationError) else str(failure)
         why = f"The body is not a valid {returns.__name__}: {problem}"
         error = error_for(request, response, attempts, note=why, error_class=ResponseDecodeError)
-        raise error from _redacted(failure, Redactor(request.secrets(response.token)))
+        hidden = bool(returns.model_config.get("hide_input_in_errors"))  # a model hiding its inputs keeps them hidden
+        raise error from _redacted(failure, Redactor(request.secrets(response.token)), hidden)
     requested = server_requested_delay(status, response.headers)
     note: Optional[str] = None
     if requested is not None and requested > max_retry_wait:
@@ -43,7 +44,7 @@ def decode(response: Response, attempts: int, max_retry_wait: float) -> Any:
     raise error_for(request, response, attempts, note=note)
 
 
-def _redacted(failure: ValueError, redact: Redactor) -> ValueError:
+def _redacted(failure: ValueError, redact: Redactor, hide_input: bool = False) -> ValueError:
     """A decoding failure whose text hides what ``redact`` hides: a ``ValidationError`` is made again from its
     errors, each with its type, location, message and input, the input and message redacted (pydantic's text
     repeats the input); another error is redacted in place."""
@@ -58,12 +59,14 @@ def _redacted(failure: ValueError, redact: Redactor) -> ValueError:
         }
         for detail in failure.errors(include_url=False)
     ]
-    return ValidationError.from_exception_data(failure.title, details, input_type="json")
+    return ValidationError.from_exception_data(failure.title, details, input_type="json", hide_input=hide_input)
 
 
 def _redact_value(value: Any, redact: Redactor) -> Any:
     if isinstance(value, str):
         return redact(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and redact(str(value)) != str(value):
+        return "***"  # a secret of digits, echoed as a number
     if isinstance(value, bytes):
         return redact(value.decode("utf-8", "replace"))
     if isinstance(value, dict):

@@ -123,6 +123,12 @@ class Operation(_Variant, Generic[P, R]):
     """``name(...)``: the decoded model."""
 
     @overload
+    def __get__(self, obj: None, owner: Type[SyncApi]) -> Callable[Concatenate[SyncApi, P], R]: ...
+    @overload
+    def __get__(
+        self, obj: None, owner: Type[AsyncApi]
+    ) -> Callable[Concatenate[AsyncApi, P], Coroutine[Any, Any, R]]: ...
+    @overload
     def __get__(self, obj: None, owner: Any) -> Operation[P, R]: ...
     @overload
     def __get__(self, obj: SyncApi, owner: Any) -> Callable[P, R]: ...
@@ -146,6 +152,12 @@ class WithHttpInfo(_Variant, Generic[P, R]):
     result = HTTP_INFO
 
     @overload
+    def __get__(self, obj: None, owner: Type[SyncApi]) -> Callable[Concatenate[SyncApi, P], ApiResponse[R]]: ...
+    @overload
+    def __get__(
+        self, obj: None, owner: Type[AsyncApi]
+    ) -> Callable[Concatenate[AsyncApi, P], Coroutine[Any, Any, ApiResponse[R]]]: ...
+    @overload
     def __get__(self, obj: None, owner: Any) -> WithHttpInfo[P, R]: ...
     @overload
     def __get__(self, obj: SyncApi, owner: Any) -> Callable[P, ApiResponse[R]]: ...
@@ -160,6 +172,14 @@ class WithoutPreloadContent(_Variant, Generic[P]):
 
     result = UNREAD
 
+    @overload
+    def __get__(
+        self, obj: None, owner: Type[SyncApi]
+    ) -> Callable[Concatenate[SyncApi, P], urllib3.BaseHTTPResponse]: ...
+    @overload
+    def __get__(
+        self, obj: None, owner: Type[AsyncApi]
+    ) -> Callable[Concatenate[AsyncApi, P], Coroutine[Any, Any, aiohttp.ClientResponse]]: ...
     @overload
     def __get__(self, obj: None, owner: Any) -> WithoutPreloadContent[P]: ...
     @overload
@@ -210,12 +230,15 @@ def _install_functions(cls: Type[ApiBase]) -> None:
         # A method of the class itself taking keywords of a TypedDict (iter_credentials) presents them too.
         if inspect.isfunction(member) and name not in installed and "Unpack[" in str(member.__annotations__):
             member.__signature__ = presented_signature(member)  # type: ignore[attr-defined]
-    cls._declared_operations = tuple(sorted(declared))  # type: ignore[attr-defined]
+    if declared:  # a subclass of an API class inherits the list with the functions
+        cls._declared_operations = tuple(sorted(declared))  # type: ignore[attr-defined]
 
 
 def _variant_names(cls: type) -> List[str]:
+    """The declared variants ``cls`` itself must make functions of: those whose nearest definition in its MRO is still
+    the declaration (a subclass of an API class inherits its functions, and keeps the methods it overrides)."""
     names = {name for klass in cls.__mro__ for name, member in vars(klass).items() if isinstance(member, _Variant)}
-    return sorted(names)
+    return sorted(name for name in names if isinstance(inspect.getattr_static(cls, name), _Variant))
 
 
 def declared_operations(api_class: type) -> Tuple[str, ...]:
