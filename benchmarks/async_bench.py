@@ -21,6 +21,11 @@ loop's own work is counted with the calls it runs. At concurrency 1 a round is o
 concurrency N it is N calls gathered as N tasks on one client. Each client takes turns with the floor
 alone, round by round (the order rotating from batch to batch; see ``common.floor_pairs``); each figure is
 the median over batches after a warm-up, in µs per call (a round's CPU divided by its calls).
+
+With ``--separate``, the SDK and ``floor, same guarantees`` are timed instead each in a warmed process of its own
+(benchmarks/separate.py): per round and client a fresh interpreter times ``--batches`` batches (default 5) of each
+call at 1 task and at ``--concurrency`` tasks and gives the median; ``--rounds`` rounds (default 5), the two taking
+turns; a figure is the median over rounds, with the range of the rounds' ratios.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ import aiohttp  # noqa: E402
 from common import (  # noqa: E402
     CREDENTIAL_ID,
     FLOOR,
+    FLOOR_GUARANTEED,
     FLOOR_KEEPING,
     SDK,
     TOKEN,
@@ -64,12 +70,12 @@ from floor_models import (  # noqa: E402
     KeepingCredentialList,
     KeepingCredentialResponse,
 )
+from separate import report as report_separately  # noqa: E402
 from server import canned_server  # noqa: E402
 
 import sparkfly_client  # noqa: E402
 
 AsyncCall = Callable[[], Awaitable[Any]]
-FLOOR_GUARANTEED = "floor, same guarantees"
 #: (operation, concurrency) in the order they are measured, and the target of each: CPU / floor at most.
 CASES: Tuple[Tuple[str, int, float], ...] = (
     ("get_credential", 1, 1.10),
@@ -144,17 +150,23 @@ async def no_resend(
         raise RuntimeError("the connection failed; not resent") from exc
 
 
-def make_clients(url: str, connections: int) -> List[AsyncClient]:
+def client_makers(url: str, connections: int) -> Dict[str, Callable[[], AsyncClient]]:
+    """Each client's maker by its name; a client is made in the running event loop."""
+
     def encode_json() -> bytes:
         return json.dumps({"credential": {"member_id": 56, "offer_id": 56, "channel_id": 56}}).encode()
 
     plain, keeping = (FloorCredentialResponse, FloorCredentialList), (KeepingCredentialResponse, KeepingCredentialList)
-    return [
-        sdk_client(url, connections),
-        aiohttp_client("aiohttp+json", url, connections, json.loads, json.loads, encode_json),
-        aiohttp_client(FLOOR, url, connections, *(m.model_validate_json for m in plain), floor_request_body),
-        aiohttp_client(FLOOR_KEEPING, url, connections, *(m.model_validate_json for m in keeping), floor_request_body),
-        aiohttp_client(
+    return {
+        SDK: lambda: sdk_client(url, connections),
+        "aiohttp+json": lambda: aiohttp_client("aiohttp+json", url, connections, json.loads, json.loads, encode_json),
+        FLOOR: lambda: aiohttp_client(
+            FLOOR, url, connections, *(m.model_validate_json for m in plain), floor_request_body
+        ),
+        FLOOR_KEEPING: lambda: aiohttp_client(
+            FLOOR_KEEPING, url, connections, *(m.model_validate_json for m in keeping), floor_request_body
+        ),
+        FLOOR_GUARANTEED: lambda: aiohttp_client(
             FLOOR_GUARANTEED,
             url,
             connections,
@@ -163,7 +175,11 @@ def make_clients(url: str, connections: int) -> List[AsyncClient]:
             middlewares=(no_resend,),
             timeout=aiohttp.ClientTimeout(total=60.0, sock_connect=5.0, sock_read=30.0),
         ),
-    ]
+    }
+
+
+def make_clients(url: str, connections: int) -> List[AsyncClient]:
+    return [make() for make in client_makers(url, connections).values()]
 
 
 # --- measurements -----------------------------------------------------------------------------
@@ -186,6 +202,37 @@ def one_round(call: AsyncCall, concurrency: int) -> Callable[[], Awaitable[Any]]
         return asyncio.gather(*(call() for _ in range(concurrency)))
 
     return gathered
+
+
+def batch_plan(operation: str, tasks: int, scale: float) -> Tuple[int, int]:
+    """(warm-up rounds, rounds per batch) of ``operation`` at ``tasks`` tasks."""
+    calls_per_batch = 40 if operation == "get_credentials" else 1000
+    rounds = max(1, int(calls_per_batch * scale) // tasks)
+    return max(1, (5 if operation == "get_credentials" else 200) // tasks), rounds
+
+
+async def time_alone(url: str, name: str, tasks: int, connections: int, batches: int, scale: float) -> Dict[str, float]:
+    """One client, the only one in this process: the median of its batches' CPU per call of each call, in seconds."""
+    client = client_makers(url, connections)[name]()
+    medians = {}
+    try:
+        await check_results([client])
+        for operation, call in client.calls.items():
+            warmup, rounds = batch_plan(operation, tasks, scale)
+            round_ = one_round(call, tasks)
+            for _ in range(warmup):
+                await round_()
+            per_call = []
+            for _ in range(batches):
+                gc.collect()
+                start = time.process_time()
+                for _ in range(rounds):
+                    await round_()
+                per_call.append((time.process_time() - start) / (rounds * tasks))
+            medians[operation] = statistics.median(per_call)
+    finally:
+        await client.close()
+    return medians
 
 
 async def time_rounds(
@@ -245,9 +292,7 @@ async def measure(url: str, batches: int, scale: float, concurrency: int) -> Dic
         print("| call | tasks | client | CPU µs/call | wall µs/call | floor CPU µs/call, same turns | CPU / floor |")
         print("|---|---:|---|---:|---:|---:|---:|")
         for operation, tasks, _ in cases:
-            calls_per_batch = 40 if operation == "get_credentials" else 1000
-            rounds = max(1, int(calls_per_batch * scale) // tasks)
-            warmup = max(1, (5 if operation == "get_credentials" else 200) // tasks)
+            warmup, rounds = batch_plan(operation, tasks, scale)
             timed = await time_pairs(clients, operation, tasks, warmup, rounds, batches)
             for name, timing, floor_timing in paired_rows(timed):
                 cpu, wall = statistics.median(timing.cpu), statistics.median(timing.wall)
@@ -300,28 +345,50 @@ def report(batches: int = 9, scale: float = 1.0, concurrency: int = 64, heading:
         asyncio.run(measure(server.url, batches, scale, concurrency))
 
 
-def parse_options(description: str, argv: Optional[List[str]], batches: int, timed: str) -> argparse.Namespace:
-    """``--batches``, ``--scale`` and ``--concurrency``, checked; ``timed`` names what a batch times."""
+def parse_options(
+    description: str, argv: Optional[List[str]], batches: int, timed: str, separate: bool = False
+) -> argparse.Namespace:
+    """``--batches``, ``--scale`` and ``--concurrency``, checked; ``timed`` names what a batch times. With
+    ``separate``, also ``--separate`` and ``--rounds``, and the options of a child timing one client alone."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--batches", type=int, default=batches, help=f"timed batches per {timed} (at least 5)")
+    default = f"default {batches}{', 5 with --separate' if separate else ''}"
+    parser.add_argument("--batches", type=int, help=f"timed batches per {timed} (at least 5; {default})")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the calls per batch (0.2 for a quick run)")
     parser.add_argument("--concurrency", type=int, default=64, help="tasks calling at once on one client")
+    if separate:
+        parser.add_argument("--separate", action="store_true", help=f"time {SDK} and {FLOOR_GUARANTEED}, each alone")
+        parser.add_argument("--rounds", type=int, default=5, help="with --separate: rounds of one process per client")
+        for child_option in ("--alone", "--url", "--tasks"):  # a child's, from --separate
+            parser.add_argument(child_option, type=int if child_option == "--tasks" else str, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    one_client_a_process = separate and (args.separate or args.alone is not None)
+    args.batches = (5 if one_client_a_process else batches) if args.batches is None else args.batches
     if args.batches < 5:
         parser.error("--batches must be at least 5")
-    if args.concurrency < 2:
+    if one_client_a_process and args.concurrency < 1:
+        parser.error("--concurrency must be at least 1")
+    if not one_client_a_process and args.concurrency < 2:
         parser.error("--concurrency must be at least 2 (concurrency 1 is always measured)")
+    if separate and args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     return args
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    args = parse_options(__doc__ or "", argv, batches=9, timed="client and case")
+    args = parse_options(__doc__ or "", argv, batches=9, timed="client and case", separate=True)
+    if args.alone is not None:
+        medians = asyncio.run(time_alone(args.url, args.alone, args.tasks, args.concurrency, args.batches, args.scale))
+        print(json.dumps(medians))
+        return
     print("# sparkfly_client async benchmark\n")
     print(
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.python_implementation()} "
         f"{platform.python_version()}; load average at start {load_average():.2f}.\n"
     )
-    report(args.batches, args.scale, args.concurrency)
+    if args.separate:
+        report_separately(Path(__file__).resolve(), args.batches, args.scale, args.concurrency, args.rounds)
+    else:
+        report(args.batches, args.scale, args.concurrency)
     print(f"\nLoad average at end: {load_average():.2f}.")
 
 

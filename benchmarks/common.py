@@ -2,7 +2,8 @@
 floor, and the formatting of the figures.
 
 It imports no benchmark script (only ``floor_models``, ``server`` and the SDK), and each script imports only this
-module and scripts listed before it here, so they form no import circle: ``cold_start.py``, ``async_bench.py``,
+module and scripts listed before it here, so they form no import circle: ``cold_start.py``, ``separate.py`` (it
+runs ``async_bench.py`` in child processes by the command it is handed, without importing it), ``async_bench.py``,
 ``run.py`` (``cold_start``, and ``async_bench`` for its async section), ``async_layers.py`` (``async_bench``),
 ``instructions.py`` (``run``, ``async_bench``, ``async_layers``)."""
 
@@ -23,6 +24,8 @@ CREDENTIAL_ID = 56
 ANSWERED_ID = 1056
 FLOOR = "floor"
 FLOOR_KEEPING = "floor, unknown fields kept"
+#: the floor as an application gives it the SDK's guarantees with aiohttp's own settings (benchmarks/async_bench.py)
+FLOOR_GUARANTEED = "floor, same guarantees"
 SDK = "sparkfly_client"
 
 

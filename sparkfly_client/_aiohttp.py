@@ -11,8 +11,10 @@ import time
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Mapping, Optional, Union
 
 import aiohttp
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from sparkfly_client._attempt import AttemptLimits
+from sparkfly_client._shared import SECRET_HEADERS
 from sparkfly_client._steps import Response, Send
 from sparkfly_client.configuration import without_userinfo_in_text
 from sparkfly_client.exceptions import (
@@ -206,12 +208,18 @@ class AiohttpTransport:
             self._settings = connection_settings(config)
             assert self._timer is not None  # made with the loop, above
             connector = _Connector(self._timer, limit=config.connection_pool_maxsize, ssl=_ssl_setting(config))
-            self._session = aiohttp.ClientSession(
+            # aiohttp's own switch of that resend (the one its test client turns off) spares every request the
+            # middleware; an aiohttp without the switch gets the middleware.
+            switch = _RESEND_SWITCH in getattr(aiohttp.ClientSession, "ATTRS", ())
+            session = aiohttp.ClientSession(
                 connector=connector,
                 auto_decompress=False,
                 cookie_jar=aiohttp.DummyCookieJar(),  # as the sync client: no cookie is kept from a response
-                middlewares=(_no_resend,),
+                middlewares=() if switch else (_no_resend,),
             )
+            if switch:
+                setattr(session, _RESEND_SWITCH, False)
+            self._session = session
         return self._session
 
     async def send(self, step: Send) -> Union[Response, ApiTransportError]:
@@ -356,6 +364,8 @@ async def _read(
 
 
 _NOTHING_EXTRA: Dict[str, Any] = {}
+#: aiohttp's switch of its one-time resend of an idempotent request on a reused connection that failed
+_RESEND_SWITCH = "_retry_connection"
 _ASYNCIO_CLOCK = asyncio.BaseEventLoop.time
 _LABELLED_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _CONTENT_TYPE = ("Content-Type",)
@@ -385,8 +395,22 @@ def _transport_error(exc: BaseException, started: float, *, reading: bool) -> Ap
     cause = exc.cause if isinstance(exc, _NotReplayed) else exc
     error = _error_for(cause, time.monotonic() - started, reading)
     # aiohttp's own error is what happened; a proxy's URL in its text may carry a password.
-    error.__cause__ = redacted_chain(cause, without_userinfo_in_text)
+    error.__cause__ = redacted_chain(_without_credentials(cause), without_userinfo_in_text)
     return error
+
+
+def _without_credentials(cause: BaseException) -> BaseException:
+    """An aiohttp error about a response (a proxy refusing the tunnel, say) keeps the request it answered, whose URL
+    may carry the proxy's password and whose headers its ``Proxy-Authorization``: kept without them."""
+    if isinstance(cause, aiohttp.ClientResponseError):
+        info = cause.request_info
+        headers = CIMultiDict((k, "***" if k.lower() in SECRET_HEADERS else v) for k, v in info.headers.items())
+        cause.request_info = aiohttp.RequestInfo(
+            info.url.with_user(None), info.method, CIMultiDictProxy(headers), info.real_url.with_user(None)
+        )
+        cause.history = ()
+        cause.args = (cause.request_info, ())
+    return cause
 
 
 def _error_for(cause: BaseException, elapsed: float, reading: bool) -> ApiTransportError:

@@ -245,5 +245,5 @@ def _positive(value: Any, name: str, kinds: Any) -> Any:
 
 
 #: The options of a call that its settling reads share: not its deadline (they share what is left of it), nor its
-#: body's content type, nor settling itself.
-_SETTLING_READ_OPTIONS = frozenset({"_request_timeout", "_headers", "_request_auth", "_host_index", "_retries"})
+#: retries (they are retried as GETs are), nor its body's content type, nor settling itself.
+_SETTLING_READ_OPTIONS = frozenset({"_request_timeout", "_headers", "_request_auth", "_host_index"})

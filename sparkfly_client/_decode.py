@@ -29,7 +29,8 @@ def raise_undecodable(response: Response, attempts: int, failure: ValueError) ->
     problem = summarise_validation_error(failure) if isinstance(failure, ValidationError) else str(failure)
     why = f"The body is not a valid {returns.__name__}: {problem}"
     error = error_for(request, response, attempts, note=why, error_class=ResponseDecodeError)
-    raise error from _redacted(failure, Redactor(request.secrets(response.token)))
+    hidden = bool(returns.model_config.get("hide_input_in_errors"))  # a model hiding its inputs keeps them hidden
+    raise error from _redacted(failure, Redactor(request.secrets(response.token)), hidden)
 
 
 def raise_refused(response: Response, attempts: int, max_retry_wait: float) -> NoReturn:
@@ -41,7 +42,7 @@ def raise_refused(response: Response, attempts: int, max_retry_wait: float) -> N
     raise error_for(response.request, response, attempts, note=note)
 
 
-def _redacted(failure: ValueError, redact: Redactor) -> ValueError:
+def _redacted(failure: ValueError, redact: Redactor, hide_input: bool = False) -> ValueError:
     """A decoding failure whose text hides what ``redact`` hides: a ``ValidationError`` is made again from its
     errors, each with its type, location, message and input, the input and message redacted (pydantic's text
     repeats the input); another error is redacted in place."""
@@ -56,12 +57,14 @@ def _redacted(failure: ValueError, redact: Redactor) -> ValueError:
         }
         for detail in failure.errors(include_url=False)
     ]
-    return ValidationError.from_exception_data(failure.title, details, input_type="json")
+    return ValidationError.from_exception_data(failure.title, details, input_type="json", hide_input=hide_input)
 
 
 def _redact_value(value: Any, redact: Redactor) -> Any:
     if isinstance(value, str):
         return redact(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and redact(str(value)) != str(value):
+        return "***"  # a secret of digits, echoed as a number
     if isinstance(value, bytes):
         return redact(value.decode("utf-8", "replace"))
     if isinstance(value, dict):

@@ -128,6 +128,12 @@ class Operation(_Variant, Generic[P, R]):
     """``name(...)``: the decoded model."""
 
     @overload
+    def __get__(self, obj: None, owner: Type[SyncApi]) -> Callable[Concatenate[SyncApi, P], R]: ...
+    @overload
+    def __get__(
+        self, obj: None, owner: Type[AsyncApi]
+    ) -> Callable[Concatenate[AsyncApi, P], Coroutine[Any, Any, R]]: ...
+    @overload
     def __get__(self, obj: None, owner: Any) -> Operation[P, R]: ...
     @overload
     def __get__(self, obj: SyncApi, owner: Any) -> Callable[P, R]: ...
@@ -151,6 +157,12 @@ class WithHttpInfo(_Variant, Generic[P, R]):
     result = HTTP_INFO
 
     @overload
+    def __get__(self, obj: None, owner: Type[SyncApi]) -> Callable[Concatenate[SyncApi, P], ApiResponse[R]]: ...
+    @overload
+    def __get__(
+        self, obj: None, owner: Type[AsyncApi]
+    ) -> Callable[Concatenate[AsyncApi, P], Coroutine[Any, Any, ApiResponse[R]]]: ...
+    @overload
     def __get__(self, obj: None, owner: Any) -> WithHttpInfo[P, R]: ...
     @overload
     def __get__(self, obj: SyncApi, owner: Any) -> Callable[P, ApiResponse[R]]: ...
@@ -165,6 +177,14 @@ class WithoutPreloadContent(_Variant, Generic[P]):
 
     result = UNREAD
 
+    @overload
+    def __get__(
+        self, obj: None, owner: Type[SyncApi]
+    ) -> Callable[Concatenate[SyncApi, P], urllib3.BaseHTTPResponse]: ...
+    @overload
+    def __get__(
+        self, obj: None, owner: Type[AsyncApi]
+    ) -> Callable[Concatenate[AsyncApi, P], Coroutine[Any, Any, aiohttp.ClientResponse]]: ...
     @overload
     def __get__(self, obj: None, owner: Any) -> WithoutPreloadContent[P]: ...
     @overload
@@ -215,7 +235,8 @@ def _install_functions(cls: Type[ApiBase]) -> None:
         # A method of the class itself taking keywords of a TypedDict (iter_credentials) presents them too.
         if name not in variants and inspect.isfunction(member) and "Unpack[" in str(member.__annotations__):
             member.__signature__ = presented_signature(member)  # type: ignore[attr-defined]
-    cls._declared_operations = tuple(declared)  # type: ignore[attr-defined]
+    if declared:  # a subclass of an API class inherits the list with the functions
+        cls._declared_operations = tuple(declared)  # type: ignore[attr-defined]
 
 
 class _Presented:

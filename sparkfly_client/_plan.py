@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Dict, Generator, Mapping, Optional
 
+from sparkfly_client._ratelimit import Ticket
 from sparkfly_client._retry import server_requested_delay
 from sparkfly_client._shared import SECRET_HEADERS, SPARKFLY_TOKEN
 from sparkfly_client._steps import (
@@ -27,11 +28,17 @@ from sparkfly_client._steps import (
     Step,
     Wait,
 )
-from sparkfly_client.exceptions import ApiConnectionError, ApiTimeoutError, ApiTransportError
+from sparkfly_client.exceptions import (
+    ApiConnectionError,
+    ApiException,
+    ApiTimeoutError,
+    ApiTransportError,
+    OpenApiException,
+)
 
 if TYPE_CHECKING:
     from sparkfly_client._auth import AuthFlow
-    from sparkfly_client._ratelimit import RateLimit, Ticket
+    from sparkfly_client._ratelimit import RateLimit
     from sparkfly_client._settle import SettleStrategy, Settling
 
 __all__ = ["plan_call", "masked"]
@@ -71,20 +78,27 @@ def plan_call(
                 token = auth.valid_token()
             if token is None:
                 token = yield auth.need(None, deadline_at)
+                if not isinstance(token, str):  # the token could not be had: the call ends with why
+                    raise _whole_call(token, request, attempts, maybe_sent, clock.monotonic() - started)
             headers = {**request.headers, SPARKFLY_TOKEN: token}
         ticket: Optional[Ticket] = None
         if limit is not None and limit.gating:
-            ticket = yield Admit(limit, request, deadline_at)
+            admitted = yield Admit(limit, request, deadline_at, max_retry_wait)
+            if type(admitted) is not Ticket:  # refused: it cannot go in time
+                raise _whole_call(admitted, request, attempts, maybe_sent, clock.monotonic() - started)
+            ticket = admitted
         sent_at = clock.monotonic()
         remaining: Optional[float] = None
         if deadline_at is not None:
             remaining = deadline_at - sent_at
             if remaining <= 0:
+                if ticket is not None:  # its place is given back: it never went
+                    yield Observe(limit, ticket, None, None, None)  # type: ignore[arg-type]
                 raise _deadline_passed(request, attempts, maybe_sent, sent_at - started, deadline_at - started)
         attempts += 1
         outcome = yield Send(request, headers, request.timeouts.within(remaining), preload, max_body)
         if limit is not None:
-            observed = _observation(limit, ticket, outcome)
+            observed = _observation(limit, ticket, outcome, bool(request.endpoint.auth))
             if observed is not None:
                 yield observed
 
@@ -132,6 +146,8 @@ def plan_call(
             if response.raw is not None:
                 yield Discard(response.raw)
             token = yield auth.need(token, deadline_at)  # type: ignore[union-attr]
+            if not isinstance(token, str):
+                raise _whole_call(token, request, attempts, maybe_sent, clock.monotonic() - started)
             continue
         if status in policy.statuses:
             requested = server_requested_delay(status, response.headers, clock.wall())
@@ -166,15 +182,28 @@ def plan_call(
         return Outcome(response, attempts)
 
 
-def _observation(limit: RateLimit, ticket: Optional[Ticket], outcome: Any) -> Optional[Observe]:
+def _observation(limit: RateLimit, ticket: Optional[Ticket], outcome: Any, operation: bool) -> Optional[Observe]:
     """What the rate limit is told of an attempt: whatever came back for an admitted one; for another, an answer
-    that speaks of the limit (a 429, or the rate-limit headers of a server that starts announcing one)."""
+    that speaks of the limit (a 429, or the rate-limit headers of a server that starts announcing one).
+    ``operation``: the request was an API operation's (an ``/auth`` answer says nothing of the limit)."""
     if isinstance(outcome, ApiTransportError):
         return None if ticket is None else Observe(limit, ticket, None, None, None)
     status, headers = outcome.status, outcome.headers
     if ticket is None and status != 429 and outcome.header("Rate-Limit-Remaining") is None:
         return None
-    return Observe(limit, ticket, status, headers, server_requested_delay(None, headers) if status == 429 else None)
+    delay = server_requested_delay(None, headers) if status == 429 else None
+    return Observe(limit, ticket, status, headers, delay, operation)
+
+
+def _whole_call(
+    error: OpenApiException, request: PreparedRequest, attempts: int, maybe_sent: bool, elapsed: float
+) -> OpenApiException:
+    """A failure met before an attempt went (no token, no turn under the rate limit), reported for the whole call."""
+    if isinstance(error, ApiTransportError):
+        _describe_whole_call(error, request, attempts, maybe_sent, elapsed)
+    elif isinstance(error, ApiException) and not error.attempts:  # the rate limit's refusal, before it went
+        error.attempts = attempts
+    return error
 
 
 def _lost_answer(error: ApiTransportError) -> bool:

@@ -21,7 +21,7 @@ sent earlier, arriving later, is not used: it knows less. Each request admitted 
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from sparkfly_client._retry import parse_http_date
 from sparkfly_client.exceptions import ApiTimeoutError, TooManyRequestsException
@@ -30,6 +30,9 @@ __all__ = ["RateLimit", "Ticket", "WAIT_FOR_CHANGE"]
 
 #: ``admit``'s answer when only another call's answer can let this one go (no time would do).
 WAIT_FOR_CHANGE = math.inf
+#: Whose limit holds a request back: the server's (its announced window, a 429), the client's own (in flight,
+#: waiting for an answer), the client's pace (max_requests_per_second), or a cold client's first answer.
+_SERVER, _CLIENT, _PACE, _FIRST_ANSWER = "server", "client", "pace", "first answer"
 #: How long the calls of a cold client wait for its first answer before going anyway: a server that is slow to
 #: answer must not hold every call back for the length of a read timeout.
 FIRST_ANSWER_PATIENCE = 1.0
@@ -88,25 +91,31 @@ class RateLimit:
 
     # --- before a request goes ------------------------------------------------------------------
 
-    def admit(self, now: float, method: str, url: str, deadline_at: Optional[float]) -> Any:
-        """A :class:`Ticket` when the request may go now (it is counted as sent), else how long to wait before asking
-        again (:data:`WAIT_FOR_CHANGE`: until another call's answer). Raises :class:`TooManyRequestsException` at once
-        when the wait would pass the call's deadline, and :class:`ApiTimeoutError` when the deadline has passed."""
-        wait = self._wait(now)
-        if wait > 0.0:
-            if deadline_at is not None and now + wait > deadline_at:
-                if wait == WAIT_FOR_CHANGE:
-                    if now < deadline_at:
-                        return deadline_at - now
-                    raise ApiTimeoutError(
-                        "the call's deadline passed while it waited for its turn under the rate limit",
-                        method=method,
-                        url=url,
-                        attempts=0,
-                        request_sent=False,
-                    )
-                raise self._too_long(method, url, wait)
-            return wait
+    def admit(self, now: float, method: str, url: str, deadline_at: Optional[float], max_wait: float = math.inf) -> Any:
+        """A :class:`Ticket` when the request may go now (it is counted as sent); else how long to wait before asking
+        again (:data:`WAIT_FOR_CHANGE`: until another call's answer); else, when it cannot go within the call's
+        deadline or the server holds every call longer than ``max_wait`` (``max_retry_wait``), the error the call
+        ends with, unsent: :class:`TooManyRequestsException` for the server's limit, :class:`ApiTimeoutError` for the
+        client's own limits."""
+        if deadline_at is not None and now >= deadline_at:
+            return self._late(method, url, "the call's deadline passed while it waited for its turn")
+        wait, whose = self._wait(now)
+        if wait <= 0.0:
+            return self._ticket(now)
+        if whose == _SERVER and (wait > max_wait or (deadline_at is not None and now + wait > deadline_at)):
+            return self._too_long(method, url, wait, max_wait)
+        if deadline_at is not None and now + wait > deadline_at:
+            if whose == _FIRST_ANSWER:  # rather than fail: go, as on a server that announces no limit
+                self.known = True
+                return self._ticket(now)
+            if whose == _PACE:
+                return self._late(
+                    method, url, "the client's own max_requests_per_second would hold it past the deadline"
+                )
+            return deadline_at - now  # waiting for another call's answer: as long as the deadline allows
+        return wait
+
+    def _ticket(self, now: float) -> Ticket:
         self.blocked_until = 0.0 if self.blocked_until <= now else self.blocked_until
         if self.allowed is not None:
             self.allowed -= 1
@@ -117,31 +126,35 @@ class RateLimit:
         self.in_flight[ticket.number] = ticket
         return ticket
 
-    def _wait(self, now: float) -> float:
+    def _wait(self, now: float) -> Tuple[float, str]:
+        """How long until the request may go, and whose limit holds it."""
         if self.blocked_until > now:
-            return self.blocked_until - now
+            return self.blocked_until - now, _SERVER
         if self.max_concurrency is not None and len(self.in_flight) >= self.max_concurrency:
-            return WAIT_FOR_CHANGE
+            return WAIT_FOR_CHANGE, _CLIENT
         if not self.known and self.in_flight:
             # The first answer tells whether the server limits: one at a time until then, within some patience.
             out_since = min(ticket.sent_at for ticket in self.in_flight.values())
             if now < out_since + FIRST_ANSWER_PATIENCE:
-                return out_since + FIRST_ANSWER_PATIENCE - now
+                return out_since + FIRST_ANSWER_PATIENCE - now, _FIRST_ANSWER
             self.known = True  # slow to answer: go on as with a server that announces no limit until one does
         if self.announced:
             if self.window is not None and now >= self._local(self.window):
                 self._next_window()
             if self.allowed is not None and self.allowed <= 0:
                 if self.window is not None:  # nothing left in this window: wait until it ends
-                    return self._local(self.window) - now
+                    return self._local(self.window) - now, _SERVER
                 if self.in_flight:  # a new window, already used up by what is out: wait for an answer
-                    return WAIT_FOR_CHANGE
+                    return WAIT_FOR_CHANGE, _CLIENT
                 self.allowed = None  # nothing out and nothing known of the new window: ask, one at a time
             if self.allowed is None and self.in_flight:
-                return WAIT_FOR_CHANGE  # a new window whose size is unknown: one at a time until an answer says
+                return WAIT_FOR_CHANGE, _CLIENT  # a new window whose size is unknown: one at a time until an answer
         if self.interval is not None and self.next_send_at > now:
-            return self.next_send_at - now
-        return 0.0
+            return self.next_send_at - now, _PACE
+        return 0.0, _CLIENT
+
+    def _late(self, method: str, url: str, why: str) -> ApiTimeoutError:
+        return ApiTimeoutError(why, method=method, url=url, attempts=0, request_sent=False)
 
     def _next_window(self) -> None:
         """The window ended: the next one starts with the limit, less the requests still out (they may be served in
@@ -149,7 +162,8 @@ class RateLimit:
         self.ended, self.window = self.window, None
         self.allowed = None if self.limit is None else self.limit - len(self.in_flight)
 
-    def _too_long(self, method: str, url: str, wait: float) -> TooManyRequestsException:
+    def _too_long(self, method: str, url: str, wait: float, max_wait: float) -> TooManyRequestsException:
+        longer = "after the call's deadline" if wait <= max_wait else f"later than max_retry_wait ({max_wait:.0f}s)"
         return TooManyRequestsException(
             429,
             "Too Many Requests",
@@ -157,7 +171,7 @@ class RateLimit:
             url=url,
             attempts=0,
             note=(
-                f"Not sent: the server's rate limit resets in {wait:.1f}s, after the call's deadline. "
+                f"Not sent: the server's rate limit resets in {wait:.1f}s, {longer}. "
                 "Try again later, or give the call a longer deadline."
             ),
             retry_after=wait,
@@ -173,25 +187,23 @@ class RateLimit:
         now: float,
         wall: float,
         retry_after: Optional[float] = None,
+        operation: bool = True,
     ) -> None:
         """What came back for a request (``status`` ``None``: no answer): frees its place, and learns from the
         answer's rate-limit headers, its ``Date`` (else the local ``wall`` clock) and a 429's wait (``retry_after``,
-        seconds from ``now``)."""
+        seconds from ``now``). Only the answer to an API operation (not ``/auth``'s, which says nothing of the
+        limit) can tell a cold client that the server announces none."""
         if ticket is not None:
             self.in_flight.pop(ticket.number, None)
         if status is None or headers is None:
-            # No answer says nothing of a limit; waiting on for one would queue every call behind a server that does
-            # not answer. Until an answer announces a limit, the client is taken not to be limited.
-            self.known = True
             return
         self._calibrate(headers, ticket.sent_at if ticket is not None else now, now, wall)
         remaining = _int_header(headers, "rate-limit-remaining")
         reset = _date_header(headers, "rate-limit-reset")
-        if not self.known:
+        if remaining is not None or reset is not None:
+            self.known = self.announced = True
+        elif operation:
             self.known = True
-            self.announced = remaining is not None or reset is not None
-        elif remaining is not None and not self.announced:
-            self.announced = True
         limit = _int_header(headers, "rate-limit-limit")
         if limit is not None:
             self.limit = limit

@@ -199,14 +199,15 @@ class RequestBuilder:
         policy = limits.policy if retries is None else RetryPolicy.from_value(retries)
         if policy is None:
             policy = RetryPolicy.from_value(limits.retries)
-        settle = False
-        if endpoint.settles:
-            settle_arg = options.get("_settle") if options else None
-            if settle_arg is None:
-                settle_arg = config.settle_outcomes
-            if not isinstance(settle_arg, bool):
-                raise ApiTypeError(f"_settle must be True or False, not {settle_arg!r}")
-            settle = settle_arg
+        settle = options.get("_settle") if options else None
+        if settle is not None and not isinstance(settle, bool):
+            raise ApiTypeError(f"_settle must be True or False, not {settle!r}")
+        if not endpoint.settles:
+            settle = False  # nothing to settle: a read, or an operation safe to resend
+        elif settle is None:
+            settle = config.settle_outcomes
+            if not isinstance(settle, bool):
+                raise ApiValueError(f"Configuration.settle_outcomes must be True or False, not {settle!r}")
         return PreparedRequest(
             endpoint, url, headers, body, timeouts, deadline, policy, token_auth, settle, args, options
         )

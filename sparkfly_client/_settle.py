@@ -121,9 +121,9 @@ class Attempt:
         yield Wait(seconds)
 
     def refusal(self, outcome: Outcome) -> Optional[str]:
-        """The server's own words when it refused the resend with 400, in lower case; else ``None``."""
+        """The server's own words when it refused the resend (a 4xx), in lower case; else ``None``."""
         response = outcome.response
-        if response.status != 400:
+        if not 400 <= response.status < 500:
             return None
         message = error_for(self.request, response, outcome.attempts).server_message
         return (message or "").lower()
@@ -243,8 +243,10 @@ class SettleRedeem(SettleStrategy):
         resends = locked_reads = 0
         while True:
             read = yield from attempt.read(self.read, args)
-            credential = read.data.credential
-            if credential.reusable:
+            credential = getattr(read.data, "credential", None)
+            if credential is None:
+                raise _Unsettled("the settling read found no credential")
+            if credential.reusable is not False:  # reusable, or not said: a redemption found may not be this one
                 raise _Unsettled("reusable credential")
             if credential.redeemed_at is not None or credential.status == "redeemed":
                 return Outcome(read.response, attempt.attempts, FOUND, read.data)
@@ -261,10 +263,10 @@ class SettleRedeem(SettleStrategy):
             outcome = yield from attempt.resend()
             if outcome is None:
                 continue  # lost again: read again
-            refusal = attempt.refusal(outcome)
-            if refusal is not None and "already been redeemed" in refusal:
+            refusal = attempt.refusal(outcome) or ""
+            if "already been redeemed" in refusal:
                 continue  # the first redeem was still being processed: read again
-            if outcome.response.status == 422:  # locked for processing meanwhile: read again after a wait
+            if "locked for processing" in refusal:  # locked meanwhile: read again after a wait
                 locked_reads += 1
                 yield from attempt.wait(_LOCKED_WAITS[0])
                 continue
@@ -274,7 +276,9 @@ class SettleRedeem(SettleStrategy):
     def advice(self, attempt: Attempt, reason: str) -> str:
         credential = f"credential {_path_id(attempt.request)}"
         if reason == "reusable credential":
-            return f"{credential} is reusable: check its redemptions before redeeming it again"
+            return (
+                f"{credential} is reusable (or does not say it is not): check its redemptions before redeeming it again"
+            )
         return f"read {credential} (its redeemed_at) before redeeming it again"
 
 

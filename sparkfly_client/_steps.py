@@ -232,17 +232,26 @@ class Admit:
     asks :meth:`RateLimit.admit <sparkfly_client._ratelimit.RateLimit.admit>` until it answers a ticket, waiting what
     it answers in between (a time, or until another call's answer is observed), and sends back the ticket."""
 
-    __slots__ = ("limit", "method", "url", "deadline_at")
+    __slots__ = ("limit", "method", "url", "deadline_at", "max_wait")
 
-    def __init__(self, limit: RateLimit, request: PreparedRequest, deadline_at: Optional[float]) -> None:
+    def __init__(
+        self, limit: RateLimit, request: PreparedRequest, deadline_at: Optional[float], max_wait: float
+    ) -> None:
         self.limit = limit
         self.method = request.method
         self.url = request.shown_url
         self.deadline_at = deadline_at
+        #: the longest a 429 of the server may hold the call (max_retry_wait)
+        self.max_wait = max_wait
+
+    def ask(self, now: float) -> Any:
+        """The rate limit's answer now: a ticket, how long to wait, or the error the call ends with (sent back to the
+        plan as the step's outcome)."""
+        return self.limit.admit(now, self.method, self.url, self.deadline_at, self.max_wait)
 
     def abandoned(self, ticket: Ticket) -> Observe:
         """What the rate limit is to be told should the call end after this admission gave ``ticket`` and before its
-        answer is observed (cancelled, or out of time): no answer."""
+        answer is observed (cancelled): no answer."""
         return Observe(self.limit, ticket, None, None, None)
 
 
@@ -251,7 +260,7 @@ class Observe:
     holding the client's lock, calls :meth:`apply` with its clocks, wakes the calls waiting to be admitted, and sends
     back ``None``."""
 
-    __slots__ = ("limit", "ticket", "status", "headers", "retry_after")
+    __slots__ = ("limit", "ticket", "status", "headers", "retry_after", "operation")
 
     def __init__(
         self,
@@ -260,15 +269,18 @@ class Observe:
         status: Optional[int],
         headers: Optional[Mapping[str, str]],
         retry_after: Optional[float],
+        operation: bool = True,
     ) -> None:
         self.limit = limit
         self.ticket = ticket
         self.status = status
         self.headers = headers
         self.retry_after = retry_after
+        #: whether it answered an API operation (not /auth)
+        self.operation = operation
 
     def apply(self, now: float, wall: float) -> None:
-        self.limit.observe(self.ticket, self.status, self.headers, now, wall, self.retry_after)
+        self.limit.observe(self.ticket, self.status, self.headers, now, wall, self.retry_after, self.operation)
 
 
 Step = Union[Send, Wait, Discard, Authenticate, Admit, Observe]

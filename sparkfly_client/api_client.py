@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from typing import Any, Callable, Generator, Optional
+from typing import Any, Callable, Dict, Generator, Optional
 
 import urllib3
 
@@ -15,6 +15,7 @@ from sparkfly_client._ratelimit import WAIT_FOR_CHANGE, Ticket
 from sparkfly_client._request import Call, RequestOptions, Variant
 from sparkfly_client._steps import Admit, Authenticate, Clock, Discard, Observe, Send, Step, Wait
 from sparkfly_client.configuration import Configuration
+from sparkfly_client.exceptions import OpenApiException
 from sparkfly_client.rest import RESTClientObject, discard
 
 __all__ = ["ApiClient", "RequestOptions"]
@@ -91,7 +92,7 @@ class ApiClient(ClientBase):
     def _drive(self, plan: Generator[Step, Any, Any], result: Optional[str] = None) -> Any:
         """Step ``plan`` to its end; what it returns is finished into ``result`` (see ``ClientBase._finish``)."""
         outcome: Any = None
-        unanswered: Optional[Observe] = None  # what to tell the rate limit should the call end before its answer
+        unanswered: Dict[int, Observe] = {}  # what to tell the rate limit should the call end before their answers
         try:
             while True:
                 try:
@@ -109,15 +110,20 @@ class ApiClient(ClientBase):
                     discard(step.raw)
                 elif type(step) is Admit:
                     outcome = self._admit(step)
-                    unanswered = step.abandoned(outcome)
+                    if type(outcome) is Ticket:
+                        unanswered[outcome.number] = step.abandoned(outcome)
                 elif type(step) is Observe:
                     self._observe(step)
-                    unanswered = None
+                    if step.ticket is not None:
+                        unanswered.pop(step.ticket.number, None)
                 else:
-                    outcome = self._authenticate(step)  # type: ignore[arg-type]
+                    try:
+                        outcome = self._authenticate(step)  # type: ignore[arg-type]
+                    except OpenApiException as exc:  # no token: the plan decides what that means for the call
+                        outcome = exc
         finally:
-            if unanswered is not None:  # the call ended between its admission and its answer: its place is free
-                self._observe(unanswered)
+            for abandoned in unanswered.values():  # the call ended between an admission and its answer
+                self._observe(abandoned)
         # Outside the except clause: an error the result raises carries no StopIteration as its context.
         return self._finish(finished, result)
 
@@ -126,16 +132,17 @@ class ApiClient(ClientBase):
             self._renewal_lock, self._limit_changed = threading.Lock(), threading.Condition()
             self._lock_pid = os.getpid()
 
-    def _admit(self, step: Admit) -> Ticket:
-        """Wait until the rate limit admits the request, holding the client's lock only while asking."""
+    def _admit(self, step: Admit) -> Any:
+        """Wait until the rate limit admits the request (its ticket) or refuses it (the error), holding the client's
+        lock only while asking."""
         self._own_locks()
         changed, clock = self._limit_changed, self._clock
         with changed:
             while True:
-                verdict = step.limit.admit(clock.monotonic(), step.method, step.url, step.deadline_at)
-                if type(verdict) is Ticket:
+                verdict = step.ask(clock.monotonic())
+                if type(verdict) is not float:
                     return verdict
-                changed.wait(None if verdict == WAIT_FOR_CHANGE else verdict)
+                changed.wait(None if verdict == WAIT_FOR_CHANGE else min(verdict, threading.TIMEOUT_MAX))
 
     def _observe(self, step: Observe) -> None:
         self._own_locks()

@@ -8,13 +8,14 @@ Needs the ``async`` extra: ``pip install "sparkfly_client[async]"``.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Coroutine, Generator, Optional
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Coroutine, Dict, Generator, Optional
 
 from sparkfly_client._client_base import TRACE_MODULE, ClientBase, modules, tracing
 from sparkfly_client._ratelimit import WAIT_FOR_CHANGE, Ticket
 from sparkfly_client._request import Call, Variant
 from sparkfly_client._steps import Admit, Authenticate, Clock, Discard, Observe, Send, Step, Wait
 from sparkfly_client.configuration import Configuration
+from sparkfly_client.exceptions import OpenApiException
 
 if TYPE_CHECKING:
     import aiohttp
@@ -91,7 +92,7 @@ class AsyncApiClient(ClientBase):
     async def _drive(self, plan: Generator[Step, Any, Any], result: Optional[str] = None) -> Any:
         """Step ``plan`` to its end; what it returns is finished into ``result`` (see ``ClientBase._finish``)."""
         outcome: Any = None
-        unanswered: Optional[Observe] = None  # what to tell the rate limit should the call end before its answer
+        unanswered: Dict[int, Observe] = {}  # what to tell the rate limit should the call end before their answers
         try:
             while True:
                 try:
@@ -109,24 +110,30 @@ class AsyncApiClient(ClientBase):
                     await self._discard(step.raw)
                 elif type(step) is Admit:
                     outcome = await self._admit(step)
-                    unanswered = step.abandoned(outcome)
+                    if type(outcome) is Ticket:
+                        unanswered[outcome.number] = step.abandoned(outcome)
                 elif type(step) is Observe:
                     self._observe(step)
-                    unanswered = None
+                    if step.ticket is not None:
+                        unanswered.pop(step.ticket.number, None)
                 else:
-                    outcome = await self._authenticate(step)  # type: ignore[arg-type]
+                    try:
+                        outcome = await self._authenticate(step)  # type: ignore[arg-type]
+                    except OpenApiException as exc:  # no token: the plan decides what that means for the call
+                        outcome = exc
         finally:
-            if unanswered is not None:  # ended between its admission and its answer (cancelled): its place is free
-                self._observe(unanswered)
+            for abandoned in unanswered.values():  # ended between an admission and its answer (cancelled)
+                self._observe(abandoned)
         # Outside the except clause: an error the result raises carries no StopIteration as its context.
         return self._finish(finished, result)
 
-    async def _admit(self, step: Admit) -> Ticket:
-        """Wait until the rate limit admits the request; never blocks the event loop."""
+    async def _admit(self, step: Admit) -> Any:
+        """Wait until the rate limit admits the request (its ticket) or refuses it (the error); never blocks the
+        event loop."""
         clock = self._clock
         while True:
-            verdict = step.limit.admit(clock.monotonic(), step.method, step.url, step.deadline_at)
-            if type(verdict) is Ticket:
+            verdict = step.ask(clock.monotonic())
+            if type(verdict) is not float:
                 return verdict
             changed = self._limit_changed
             if changed is None:

@@ -198,3 +198,19 @@ def test_an_async_traceback_names_the_operation(sparkfly_sandbox: Sandbox) -> No
         asyncio.run(call())
     names = [frame.name for frame in traceback.extract_tb(caught.value.__traceback__)]
     assert "redeem_credential" in names and "method" not in names
+
+
+@pytest.mark.parametrize("api_class", SYNC_CLASSES + ASYNC_CLASSES, ids=lambda c: c.__name__)
+def test_an_api_class_can_be_subclassed_and_its_methods_overridden(api_class: type) -> None:
+    class Inherited(api_class):  # type: ignore[valid-type,misc]
+        pass
+
+    operation = declared_operations(api_class)[0]
+
+    def mine(self: Any) -> str:
+        return "mine"
+
+    overriding = type("Overriding", (api_class,), {operation: mine})  # a method of its own in the class body
+    assert getattr(Inherited, operation) is getattr(api_class, operation)
+    assert declared_operations(Inherited) == declared_operations(api_class)
+    assert getattr(overriding, operation) is mine

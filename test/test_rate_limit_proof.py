@@ -5,14 +5,16 @@ window serves more than the limit. Then the client's own limits, the deadline, a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import threading
 import time
-from typing import Iterator, List
+from email.utils import formatdate
+from typing import Any, Dict, Iterator, List
 
 import pytest
-from drivers import HAVE_AIOHTTP
-from scripted_server import Reply, ScriptedServer
+from drivers import HAVE_AIOHTTP, Driver
+from scripted_server import Recorded, Reply, ScriptedServer
 
 import sparkfly_client
 from sparkfly_client.sandbox import Sandbox
@@ -76,13 +78,20 @@ def test_sixty_four_tasks_on_one_async_client_keep_to_the_server_s_limit(limited
     assert_kept_to_the_limit(limited)
 
 
-def test_a_call_that_would_wait_past_its_deadline_is_refused_at_once_unsent(server: ScriptedServer) -> None:
+@contextlib.contextmanager
+def held_for_thirty_seconds(server: ScriptedServer) -> Iterator[sparkfly_client.CredentialsApi]:
+    """An API whose client got a 429 asking it to wait 30 s (retries off, so the call that got it raised it)."""
     server.push(Reply(429, {"error": "Rate Limit Exceeded"}, headers={"Retry-After": "30"}))
     config = sparkfly_client.Configuration(host=server.url, retries=0, api_key={"X-Auth-Token": "tok"})
     with sparkfly_client.ApiClient(config) as client:
         api = sparkfly_client.CredentialsApi(client)
         with pytest.raises(sparkfly_client.TooManyRequestsException):
-            api.get_credential(56)  # the server's 429 (retries off)
+            api.get_credential(56)
+        yield api
+
+
+def test_a_call_that_would_wait_past_its_deadline_is_refused_at_once_unsent(server: ScriptedServer) -> None:
+    with held_for_thirty_seconds(server) as api:
         started = time.monotonic()
         with pytest.raises(sparkfly_client.TooManyRequestsException) as caught:
             api.get_credential(56, _deadline=5.0)
@@ -136,12 +145,7 @@ def test_a_bad_limit_of_the_client_s_own_is_refused_before_sending(sparkfly_sand
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_a_forked_child_starts_with_a_fresh_view(server: ScriptedServer) -> None:
-    server.push(Reply(429, {"error": "Rate Limit Exceeded"}, headers={"Retry-After": "30"}))
-    config = sparkfly_client.Configuration(host=server.url, retries=0, api_key={"X-Auth-Token": "tok"})
-    with sparkfly_client.ApiClient(config) as client:
-        api = sparkfly_client.CredentialsApi(client)
-        with pytest.raises(sparkfly_client.TooManyRequestsException):
-            api.get_credential(56)  # the parent is held for 30 s
+    with held_for_thirty_seconds(server) as api:  # the parent is held
         reading, writing = os.pipe()
         child = os.fork()
         if child == 0:  # the child: its calls go at once
@@ -159,3 +163,91 @@ def test_a_forked_child_starts_with_a_fresh_view(server: ScriptedServer) -> None
         assert said == b"ok"
         with pytest.raises(sparkfly_client.TooManyRequestsException):
             api.get_credential(56, _deadline=5.0)  # the parent still is
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.skipif(not HAVE_AIOHTTP, reason='needs the "async" extra')
+def test_a_cold_client_signing_in_through_auth_still_sends_one_request_first() -> None:
+    """The /auth answer says nothing of the limit: the cold burst waits for the first API answer all the same."""
+    with Sandbox(rate_limit=LIMIT, rate_window=1.0) as sandbox:
+        sandbox.inject(delay=0.2, method="GET", path="/v1.0/credentials/56", times=1000)  # a distant server
+        config = sparkfly_client.Configuration(host=sandbox.url, auth_identity=sandbox.identity, auth_key=sandbox.key)
+
+        async def main() -> List[BaseException]:
+            async with sparkfly_client.AsyncApiClient(config) as client:
+                api = sparkfly_client.AsyncCredentialsApi(client)
+                results = await asyncio.gather(*(api.get_credential(56) for _ in range(64)), return_exceptions=True)
+                return [result for result in results if isinstance(result, BaseException)]
+
+        assert asyncio.run(main()) == []
+        windows = sandbox.rate_windows()
+    assert sum(window.refused for window in windows) < 2 and max(window.served for window in windows) <= LIMIT
+
+
+def announcing(seconds_left: float, remaining: int) -> Dict[str, str]:
+    return {
+        "Rate-Limit-Limit": "100",
+        "Rate-Limit-Remaining": str(remaining),
+        "Rate-Limit-Reset": formatdate(time.time() + seconds_left, usegmt=True),
+    }
+
+
+def test_a_settling_read_the_rate_limit_holds_back_leaves_the_outcome_unknown(
+    server: ScriptedServer, driver: Driver
+) -> None:
+    """A create whose answer was lost is never reported as unsent because its settling read could not go."""
+
+    def respond(seen: Recorded) -> Reply:
+        if seen.method == "POST":
+            return Reply(fault="drop")
+        return Reply(200, {"credential": {"id": 1}}, headers=announcing(30.0, 1))
+
+    server.responder = respond
+    config = sparkfly_client.Configuration(host=server.url, api_key={"X-Auth-Token": "tok"}, settle_outcomes=True)
+    with driver.client(config) as client:
+        api = driver.credentials(client)
+        api.get_credential(1)  # one request left in a window that ends in 30 s
+        request = {"credential": {"member_id": 56, "channel_id": 56, "identifier": "POS-1"}}
+        with pytest.raises(sparkfly_client.OutcomeUnknownError) as caught:
+            api.create_credential(request, _deadline=5.0)
+    assert caught.value.request_sent is True and "429" in caught.value.settle_error
+    assert [r.method for r in server.requests] == ["GET", "POST"]
+
+
+def test_no_place_under_the_limit_is_lost_whatever_ends_a_call(server: ScriptedServer, driver: Driver) -> None:
+    """A resend admitted and then out of time, calls cut short: every admitted request's place comes back."""
+    seen_creates: List[str] = []
+
+    def respond(seen: Recorded) -> Reply:
+        if seen.method == "POST":
+            seen_creates.append(seen.json()["credential"]["identifier"])
+            if seen_creates.count(seen_creates[-1]) == 1:
+                return Reply(fault="drop")  # the create's answer is lost
+            return Reply(429, {"error": "slow down"}, headers={"Retry-After": "0.5"})  # the resend meets a 429
+        if seen.path == "/v1.0/credentials":
+            return Reply(200, {"credentials": []})  # the search: it did not happen
+        return Reply(200, {"credential": {"id": 1}})
+
+    server.responder = respond
+    config = sparkfly_client.Configuration(
+        host=server.url, api_key={"X-Auth-Token": "tok"}, settle_outcomes=True, max_concurrency=2
+    )
+    with driver.client(config, sleep=oversleep(driver)) as client:
+        api = driver.credentials(client)
+        for n in range(2):
+            request = {"credential": {"member_id": 56, "channel_id": 56, "identifier": f"POS-{n}"}}
+            with pytest.raises(sparkfly_client.OutcomeUnknownError):
+                api.create_credential(request, _deadline=1.0)
+            assert client._rate_limit().in_flight == {}
+        assert api.get_credential(1, _deadline=5.0).credential.id == 1
+
+
+def oversleep(driver: Driver) -> Any:
+    """A sleep returning 0.6 s late, as on a loaded machine: the retry's wait runs past the call's deadline."""
+    if driver.name == "sync":
+        return lambda seconds: time.sleep(seconds + 0.6)
+
+    async def late(seconds: float) -> None:
+        await asyncio.sleep(seconds + 0.6)
+
+    return late

@@ -140,9 +140,8 @@ def test_a_wait_past_the_deadline_is_a_429_at_once_saying_when_the_limit_resets(
     limit = RateLimit()
     ticket = admit(limit, 100.0)
     limit.observe(ticket, 429, headers(100.1), 100.1, server_time(100.1), retry_after=30.0)
-    with pytest.raises(TooManyRequestsException) as caught:
-        admit(limit, 100.2, deadline_at=105.0)
-    error = caught.value
+    error = admit(limit, 100.2, deadline_at=105.0)
+    assert isinstance(error, TooManyRequestsException)
     assert error.status == 429 and error.retry_after == pytest.approx(29.9) and error.attempts == 0
     assert "Not sent" in str(error) and "resets in 29.9s" in str(error) and error.url == URL
     assert limit.in_flight == {}  # nothing went
@@ -153,8 +152,8 @@ def test_waiting_for_another_call_s_answer_keeps_to_the_deadline() -> None:
     admit(limit, 100.0)
     assert admit(limit, 100.1) == WAIT_FOR_CHANGE
     assert admit(limit, 100.1, deadline_at=100.6) == pytest.approx(0.5)
-    with pytest.raises(ApiTimeoutError, match="waited for its turn"):
-        admit(limit, 100.6, deadline_at=100.6)
+    refusal = admit(limit, 100.6, deadline_at=100.6)
+    assert isinstance(refusal, ApiTimeoutError) and "waited for its turn" in str(refusal)
 
 
 def test_max_concurrency_holds_requests_in_flight_to_its_number() -> None:
@@ -194,3 +193,50 @@ def test_without_a_date_header_the_local_clock_is_used_with_a_second_s_allowance
     limit.observe(ticket, 200, found, 100.5, server_time(100.5))
     wait = admit(limit, 100.5)
     assert 0.5 <= wait <= 1.6  # never before the window's end, at most a second or so after it
+
+
+def test_an_answer_from_auth_does_not_tell_a_cold_client_the_server_is_unlimited() -> None:
+    limit = RateLimit()
+    token_fetch = admit(limit, 100.0)
+    limit.observe(token_fetch, 204, headers(100.1), 100.1, server_time(100.1), operation=False)
+    assert not limit.known and limit.gating
+    first_call = admit(limit, 100.1)
+    assert isinstance(first_call, Ticket) and not isinstance(admit(limit, 100.11), Ticket)
+    answer(limit, first_call, 100.3)
+    assert limit.known and not limit.gating
+
+
+def test_a_request_that_never_got_an_answer_tells_a_cold_client_nothing() -> None:
+    limit = RateLimit()
+    limit.observe(admit(limit, 100.0), None, None, 100.2, server_time(100.2))
+    assert not limit.known
+    admit(limit, 100.2)
+    assert admit(limit, 100.3) == pytest.approx(FIRST_ANSWER_PATIENCE - 0.1)  # one at a time, with patience
+
+
+def test_a_call_whose_deadline_is_nearer_than_a_cold_client_s_patience_goes_rather_than_fails() -> None:
+    limit = RateLimit()
+    admit(limit, 100.0)
+    assert isinstance(admit(limit, 100.1, deadline_at=100.5), Ticket)
+
+
+def test_the_client_s_own_pace_past_the_deadline_is_a_timeout_not_the_server_s_429() -> None:
+    limit = RateLimit(max_requests_per_second=1)
+    answer(limit, admit(limit, 100.0), 100.0)
+    refusal = admit(limit, 100.0, deadline_at=100.5)
+    assert isinstance(refusal, ApiTimeoutError) and "max_requests_per_second" in str(refusal)
+    assert not isinstance(refusal, TooManyRequestsException) and refusal.request_sent is False
+
+
+def test_a_hold_longer_than_max_retry_wait_is_refused_at_once_even_without_a_deadline() -> None:
+    limit = RateLimit()
+    ticket = admit(limit, 100.0)
+    limit.observe(ticket, 429, headers(100.1), 100.1, server_time(100.1), retry_after=3600.0)
+    refusal = limit.admit(100.2, "GET", URL, None, 60.0)
+    assert isinstance(refusal, TooManyRequestsException) and "max_retry_wait" in str(refusal)
+
+
+def test_a_call_out_of_time_is_refused_not_admitted() -> None:
+    limit = RateLimit()
+    refusal = admit(limit, 100.0, deadline_at=100.0)
+    assert isinstance(refusal, ApiTimeoutError) and limit.in_flight == {}

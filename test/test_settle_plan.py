@@ -13,7 +13,12 @@ from sparkfly_client import ApiConnectionError, ApiTimeoutError, OutcomeUnknownE
 from sparkfly_client._client_base import ClientBase
 from sparkfly_client._request import DATA, HTTP_INFO, Call
 from sparkfly_client._steps import Admit, Clock, Observe, Outcome, Response, Send, Wait
-from sparkfly_client.api.credentials_api import CREATE_CREDENTIAL, DELETE_CREDENTIAL, REDEEM_CREDENTIAL
+from sparkfly_client.api.credentials_api import (
+    CREATE_CREDENTIAL,
+    DELETE_CREDENTIAL,
+    GET_CREDENTIAL,
+    REDEEM_CREDENTIAL,
+)
 
 CREATED = {"id": 1001, "identifier": "POS-1", "member_id": 56, "channel_id": 56, "offer_ids": [56], "voided_at": None}
 
@@ -56,7 +61,7 @@ class Stepper:
         """Answer the rate limit's steps as a driver would (the server here announces no limit)."""
         while isinstance(step, (Admit, Observe)):
             if isinstance(step, Admit):
-                step = self.plan.send(step.limit.admit(self.time.now, step.method, step.url, step.deadline_at))
+                step = self.plan.send(step.ask(self.time.now))
             else:
                 step.apply(self.time.now, 1_700_000_000.0)
                 step = self.plan.send(None)
@@ -292,3 +297,33 @@ def test_settling_off_raises_the_lost_answer_at_once() -> None:
 def test_a_plan_s_outcome_carries_how_it_was_settled() -> None:
     outcome = Outcome(reply(200), 1)
     assert outcome.settled is None
+
+
+def test_a_credential_that_does_not_say_it_is_single_use_cannot_be_settled_by_reading() -> None:
+    call = redeem()
+    call.answer(lost())
+    with pytest.raises(OutcomeUnknownError) as caught:
+        call.answer(reply(200, {"credential": {"id": 56, "redeemed_at": None}}))  # reusable absent
+    assert caught.value.settle_error == "reusable credential"
+
+
+def test_a_resent_redeem_refused_by_a_business_rule_is_that_refusal() -> None:
+    call = redeem()
+    call.answer(lost())
+    call.answer(read_of())
+    with pytest.raises(sparkfly_client.UnprocessableEntityException, match="Offer has expired"):
+        call.answer(reply(422, {"error": "Offer has expired"}))
+
+
+def test_a_resent_redeem_refused_as_locked_is_read_again_after_a_wait() -> None:
+    call = redeem()
+    call.answer(lost())
+    call.answer(read_of())
+    locked = {"error": "This credential is currently locked for processing. Please try again later."}
+    assert isinstance(call.answer(reply(422, locked)), Wait)
+    assert is_read(call.answer(None))
+
+
+def test_the_settle_option_is_checked_on_every_operation() -> None:
+    with pytest.raises(sparkfly_client.ApiTypeError, match="_settle"):
+        Stepper(GET_CREDENTIAL, {"credential_id": 56}, _settle="yes")

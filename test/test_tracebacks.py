@@ -5,7 +5,9 @@ Over real HTTP, on both drivers."""
 
 from __future__ import annotations
 
+import base64
 import socket
+import threading
 import traceback
 from typing import Any, Iterator, List
 
@@ -154,3 +156,53 @@ def test_a_library_error_whose_text_holds_a_password_is_redacted_through_its_cha
     assert redacted is error and isinstance(error.__cause__, OSError) and error.__cause__.errno == 111
     assert "pw-s3cret" not in printed(error) and "***@proxy:3128" in printed(error)
     assert error.url == "http://***@proxy:3128/"
+
+
+def test_a_proxy_refusing_the_tunnel_shows_its_password_nowhere(driver: Driver) -> None:
+    """aiohttp's error about the proxy's answer keeps the CONNECT request it answered: its URL and its
+    Proxy-Authorization header are kept without the password."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+
+    def refuse() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                connection.recv(65536)
+                connection.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+    threading.Thread(target=refuse, daemon=True).start()
+    password = "pr0xy-" + "s3cret"
+    port = listener.getsockname()[1]
+    config = sparkfly_client.Configuration(
+        host="https://api.example.test", retries=0, proxy=f"http://alice:{password}@127.0.0.1:{port}"
+    )
+    config.api_key["X-Auth-Token"] = TOKEN
+    try:
+        with driver.client(config) as client, pytest.raises(sparkfly_client.ApiConnectionError) as caught:
+            driver.credentials(client).get_credential(56)
+    finally:
+        listener.close()
+    assert caught.value.proxy_status == 403
+    cause = caught.value.__cause__
+    shown = printed(caught.value) + repr(cause) + repr(getattr(cause, "args", ()))
+    basic = base64.b64encode(f"alice:{password}".encode()).decode()
+    assert password not in shown and basic not in shown
+
+
+def test_a_password_echoed_as_a_number_stays_hidden_in_the_decode_error_s_cause(server: ScriptedServer) -> None:
+    """The customer credential model hides its inputs in errors; the cause keeps them hidden, and a secret of
+    digits echoed as a JSON number is hidden like one echoed as text."""
+    digits = "9021" + "0417"
+    server.push(Reply(200, {"id": "c1", "username": "ann", "password": int(digits)}))
+    config = sparkfly_client.Configuration(host=server.url, api_key={"SecretApiKey": "key"}, retries=0)
+    with sparkfly_client.ApiClient(config) as client, pytest.raises(sparkfly_client.ResponseDecodeError) as caught:
+        sparkfly_client.CustomerCredentialsApi(client).upsert_credential(
+            "c1", {"username": "ann", "password": digits, "customerId": "cus_1"}
+        )
+    assert isinstance(caught.value.__cause__, pydantic.ValidationError)
+    assert digits not in printed(caught.value)

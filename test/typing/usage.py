@@ -68,3 +68,14 @@ def mistakes_the_checker_catches(api: sparkfly_client.CredentialsApi) -> None:
     api.get_credential("56")  # type: ignore[arg-type]
     api.get_credentials(memberid=56)  # type: ignore[call-arg]
     api.redeem_credential(56, _retries="twice")  # type: ignore[arg-type]
+
+
+def called_through_the_class(api: sparkfly_client.CredentialsApi) -> None:
+    """As plain functions of their class, the operations take the API object first."""
+    assert_type(sparkfly_client.CredentialsApi.get_credential(api, 56), CredentialResponse)
+    info = sparkfly_client.CredentialsApi.redeem_credential_with_http_info(api, 56, _settle=True)
+    assert_type(info, ApiResponse[CredentialResponse])
+
+
+async def awaited_through_the_class(api: sparkfly_client.AsyncCredentialsApi) -> None:
+    assert_type(await sparkfly_client.AsyncCredentialsApi.get_credential(api, 56), CredentialResponse)
