@@ -134,6 +134,10 @@ class RequestBuilder:
         if operation is None:
             operation = shared.operations[endpoint] = Operation(endpoint, shared)
         config = self.configuration
+        if not options:  # the usual call: what it shares with the operation's other calls was prepared once
+            prepared = self._prepared(operation, endpoint)
+            if prepared is not None:
+                return prepared.request(shared, endpoint, args)
         host_index = options.get("_host_index")
         base = shared.base if host_index is None else base_url(checked_host(config.get_host_from_settings(host_index)))
         url = base + endpoint.render_path(args)
@@ -178,13 +182,7 @@ class RequestBuilder:
             token_auth = apply_auth(endpoint, headers, present, request_auth, shared.settings)
         else:
             token_auth = operation.auth.apply(headers)
-        limits = self._limits
-        if (
-            limits.timeout is not config.timeout
-            or limits.deadline_setting is not config.deadline
-            or limits.retries is not config.retries
-        ):
-            limits = self._limits = Limits(config.timeout, config.deadline, config.retries)
+        limits = self._current_limits()
         # The call's own limits win. A setting that is not valid was left underived: it is derived again where
         # it is used, for the error saying why.
         timeout_arg = options.get("_request_timeout") if options else None
@@ -212,6 +210,33 @@ class RequestBuilder:
             endpoint, url, headers, body, timeouts, deadline, policy, token_auth, settle, args, options
         )
 
+    def _prepared(self, operation: Operation, endpoint: Endpoint[Any]) -> Optional[_Prepared]:
+        """What every call of ``operation`` without per-call options shares under the settings as they are now, or
+        ``None`` when a setting it comes from is not valid (the full build then raises the error saying why)."""
+        config = self.configuration
+        limits = self._current_limits()
+        settle_setting = config.settle_outcomes
+        prepared: Optional[_Prepared] = operation.prepared
+        if prepared is None or prepared.limits is not limits or prepared.settle_setting is not settle_setting:
+            if limits.timeouts is None or limits.deadline is INVALID or limits.policy is None:
+                return None
+            if endpoint.settles and not isinstance(settle_setting, bool):
+                return None
+            prepared = operation.prepared = _Prepared(operation, endpoint, limits, settle_setting)
+        return prepared
+
+    def _current_limits(self) -> Limits:
+        """The timeout, deadline and retry settings as they are now: derived again when any of them has changed."""
+        config = self.configuration
+        limits = self._limits
+        if (
+            limits.timeout is not config.timeout
+            or limits.deadline_setting is not config.deadline
+            or limits.retries is not config.retries
+        ):
+            limits = self._limits = Limits(config.timeout, config.deadline, config.retries)
+        return limits
+
     def _current(self) -> Shared:
         """What calls share under the settings as they are now: derived again when any of them has changed."""
         config = self.configuration
@@ -236,6 +261,65 @@ class RequestBuilder:
 
 
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class _Prepared:
+    """What every call of one operation without per-call options shares under one state of the settings (the
+    :class:`Operation`'s, and the ``limits`` and ``settle_setting`` it was made under): the headers with the
+    configured credential and the framing (a body's length is a placeholder, set per call), the limits, the retry
+    policy and whether a lost answer is settled. A call only renders its URL and encodes its body."""
+
+    __slots__ = ("limits", "settle_setting", "headers", "auth_error", "token_auth", "timeouts", "deadline",
+                 "policy", "settle")  # fmt: skip
+
+    def __init__(self, operation: Operation, endpoint: Endpoint[Any], limits: Limits, settle_setting: Any) -> None:
+        self.limits = limits
+        self.settle_setting = settle_setting
+        headers = dict(operation.headers)
+        if endpoint.body is not None:
+            headers["Content-Type"] = "application/json"
+            headers["Content-Length"] = ""  # the body's, set per call
+        elif endpoint.method not in _NO_BODY_METHODS:
+            headers["Content-Length"] = "0"
+        auth = operation.auth
+        #: why the configured credential cannot be used: raised by each call, after its arguments are checked
+        self.auth_error = auth.error
+        self.token_auth = False if auth.error is not None else auth.apply(headers)
+        self.headers = headers
+        self.timeouts: Timeouts = limits.timeouts  # type: ignore[assignment]  # valid: checked by the builder
+        self.deadline: Optional[float] = limits.deadline
+        self.policy: RetryPolicy = limits.policy  # type: ignore[assignment]
+        self.settle: bool = bool(settle_setting) if endpoint.settles else False
+
+    def request(self, shared: Shared, endpoint: Endpoint[Any], args: Dict[str, Any]) -> PreparedRequest:
+        """A call's request: its URL and body, in the order and with the errors of the full build."""
+        url = shared.base + endpoint.render_path(args)
+        if endpoint.query_params:
+            query = endpoint.render_query(args)
+            if query:
+                from urllib.parse import urlencode
+
+                url += "?" + urlencode(query)
+        if shared.error is not None:  # a default header, the cookie or the user agent cannot be sent
+            raise ApiValueError(shared.error)
+        headers = dict(self.headers)
+        body: Optional[bytes] = None
+        if endpoint.body is not None:
+            model = endpoint.coerce_body(args)
+            if model is not None:
+                body = model.model_dump_json(by_alias=True, exclude_unset=True, context=REVEAL_SECRETS).encode()
+                headers["Content-Length"] = str(len(body))
+            else:  # no body after all: the framing the full build gives a bodiless request
+                del headers["Content-Type"]
+                if endpoint.method in _NO_BODY_METHODS:
+                    del headers["Content-Length"]
+                else:
+                    headers["Content-Length"] = "0"
+        if self.auth_error is not None:
+            raise ApiValueError(self.auth_error)
+        return PreparedRequest(
+            endpoint, url, headers, body, self.timeouts, self.deadline, self.policy, self.token_auth, self.settle, args
+        )
 
 
 def _unexpected_keywords(endpoint: Endpoint[Any], args: Mapping[str, Any], options: Mapping[str, Any]) -> ApiTypeError:

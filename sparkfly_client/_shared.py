@@ -115,9 +115,10 @@ class Shared:
 
 class Operation:
     """One operation's share under one state of the settings: the common headers with its ``Accept``, and the
-    configured credential it carries (when the call brings none of its own)."""
+    configured credential it carries (when the call brings none of its own); and ``prepared``, what its calls
+    without per-call options share (made and kept by ``RequestBuilder``)."""
 
-    __slots__ = ("headers", "auth")
+    __slots__ = ("headers", "auth", "prepared")
 
     def __init__(self, endpoint: Endpoint[Any], shared: Shared) -> None:
         headers = dict(shared.headers)
@@ -125,6 +126,7 @@ class Operation:
             headers["Accept"] = endpoint.accept
         self.headers = headers
         self.auth = configured_auth(endpoint, shared.present, shared.settings)
+        self.prepared: Any = None
 
 
 class ConfiguredAuth:
