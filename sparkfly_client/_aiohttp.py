@@ -83,7 +83,7 @@ class _Watchdog(AttemptLimits):
     __slots__ = ("expired", "task", "_cancelling")
 
     def __init__(self, timeouts: Timeouts, started: float, task: asyncio.Task[Any]) -> None:
-        super().__init__(timeouts, started)
+        AttemptLimits.__init__(self, timeouts, started)  # named: one made per attempt, and super() costs more
         self.expired: Optional[str] = None
         self.task = task
         self._cancelling = task.cancelling() if _UNCANCEL else 0
@@ -191,36 +191,42 @@ class AiohttpTransport:
 
     def _session_for_this_loop(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
-        if self._loop is None:
+        if loop is not self._loop:
+            if self._loop is not None:
+                raise RuntimeError(
+                    "this AsyncApiClient belongs to another event loop; create one AsyncApiClient per event loop"
+                )
             self._loop = loop
             self._timer = _Timer(loop)
-        elif loop is not self._loop:
-            raise RuntimeError(
-                "this AsyncApiClient belongs to another event loop; create one AsyncApiClient per event loop"
-            )
-        if self._own and self._session is not None and connection_settings(self.configuration) != self._settings:
+        session = self._session
+        if not self._own:  # the caller's, used as it is
+            return session  # type: ignore[return-value]
+        if session is not None and connection_settings(self.configuration) != self._settings:
             # TLS, proxy or pool settings changed: they apply from this call on. Calls still under way on the
             # old session finish there; it is closed with the client.
-            self._retired.append(self._session)
-            self._session = None
-        if self._session is None or (self._own and self._session.closed):
-            config = self.configuration
-            self._settings = connection_settings(config)
-            assert self._timer is not None  # made with the loop, above
-            connector = _Connector(self._timer, limit=config.connection_pool_maxsize, ssl=_ssl_setting(config))
-            # aiohttp's own switch of that resend (the one its test client turns off) spares every request the
-            # middleware; an aiohttp without the switch gets the middleware.
-            switch = _RESEND_SWITCH in getattr(aiohttp.ClientSession, "ATTRS", ())
-            session = aiohttp.ClientSession(
-                connector=connector,
-                auto_decompress=False,
-                cookie_jar=aiohttp.DummyCookieJar(),  # as the sync client: no cookie is kept from a response
-                middlewares=() if switch else (_no_resend,),
-            )
-            if switch:
-                setattr(session, _RESEND_SWITCH, False)
-            self._session = session
-        return self._session
+            self._retired.append(session)
+            session = None
+        if session is None:  # none yet, or the client was closed (close forgets its own session)
+            session = self._session = self._new_session()
+        return session
+
+    def _new_session(self) -> aiohttp.ClientSession:
+        config = self.configuration
+        self._settings = connection_settings(config)
+        assert self._timer is not None  # made with the loop
+        connector = _Connector(self._timer, limit=config.connection_pool_maxsize, ssl=_ssl_setting(config))
+        # aiohttp's own switch of that resend (the one its test client turns off) spares every request the
+        # middleware; an aiohttp without the switch gets the middleware.
+        switch = _RESEND_SWITCH in getattr(aiohttp.ClientSession, "ATTRS", ())
+        session = aiohttp.ClientSession(
+            connector=connector,
+            auto_decompress=False,
+            cookie_jar=aiohttp.DummyCookieJar(),  # as the sync client: no cookie is kept from a response
+            middlewares=() if switch else (_no_resend,),
+        )
+        if switch:
+            setattr(session, _RESEND_SWITCH, False)
+        return session
 
     async def send(self, step: Send) -> Union[Response, ApiTransportError]:
         """One exchange. A failure comes back as a typed error (not raised)."""
@@ -319,6 +325,8 @@ class AiohttpTransport:
             self._timer.close()
         sessions = [*self._retired, *([self._session] if self._own and self._session is not None else [])]
         self._retired = []
+        if self._own:  # the next call opens a new one
+            self._session = None
         for session in sessions:
             if not session.closed:
                 await session.close()

@@ -29,9 +29,9 @@ class AttemptLimits:
     __slots__ = ("total", "read", "total_at", "connected_at", "progress_at")
 
     def __init__(self, timeouts: Timeouts, started: float) -> None:
-        self.total = timeouts.total
+        total = self.total = timeouts.total
         self.read = timeouts.read
-        self.total_at = None if timeouts.total is None else started + timeouts.total
+        self.total_at = None if total is None else started + total
         #: when the connection was ready and the request about to be written (``None``: still connecting).
         self.connected_at: Optional[float] = None
         #: when data last arrived (``None``: none yet).
@@ -48,13 +48,17 @@ class AttemptLimits:
         due = self.total_at
         if due is not None and now + _SLACK >= due:
             return f"no complete answer within the attempt's {self.total:.3g}s"
-        if self.read is not None:
-            since = self.progress_at if self.progress_at is not None else self.connected_at
+        read = self.read
+        if read is not None:
+            since = self.progress_at
+            if since is None:
+                since = self.connected_at
             if since is None:  # still connecting, which the connect limit bounds: the read limit starts later
-                read_due = now + self.read
-            elif now + _SLACK >= since + self.read:
-                return f"no data for {self.read:.3g}s (read timeout)"
+                read_due = now + read
+            elif now + _SLACK >= since + read:
+                return f"no data for {read:.3g}s (read timeout)"
             else:
-                read_due = since + self.read
-            due = read_due if due is None else min(due, read_due)
+                read_due = since + read
+            if due is None or read_due < due:
+                due = read_due
         return due

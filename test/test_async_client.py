@@ -206,6 +206,27 @@ def test_closing_leaves_no_unclosed_warnings(server: ScriptedServer) -> None:
     assert problems == [] and [w for w in caught if "nclosed" in str(w.message)] == []
 
 
+def test_a_closed_client_opens_a_new_session_on_its_next_call(server: ScriptedServer) -> None:
+    config = configuration(server, retries=0)
+    problems: List[Any] = []
+
+    async def run() -> None:
+        asyncio.get_running_loop().set_exception_handler(lambda loop, context: problems.append(context))
+        client = AsyncApiClient(config)
+        api = AsyncCredentialsApi(client)
+        await api.get_credential(56)
+        await client.close()
+        assert (await api.get_credential(57)).credential.id == 56
+        await client.close()
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        asyncio.run(run())
+        gc.collect()
+    assert [r.path for r in server.requests] == ["/v1.0/credentials/56", "/v1.0/credentials/57"]
+    assert problems == [] and [w for w in caught if "nclosed" in str(w.message)] == []
+
+
 def test_a_client_used_from_another_event_loop_says_so(server: ScriptedServer) -> None:
     client = AsyncApiClient(configuration(server, retries=0))
     api = AsyncCredentialsApi(client)
