@@ -302,11 +302,16 @@ class Response:
         self.token: Optional[str] = None  # the renewable token the request carried, for redaction
 
     def header(self, name: str) -> Optional[str]:
-        value = self.headers.get(name)
-        if value is None and not hasattr(self.headers, "getall"):  # a plain dict: look case-insensitively
-            lowered = name.lower()
-            value = next((v for k, v in self.headers.items() if k.lower() == lowered), None)
-        return value
+        headers = self.headers
+        if isinstance(headers, dict):  # a plain dict: look case-insensitively
+            value = headers.get(name)
+            if value is None:
+                lowered = name.lower()
+                value = next((v for k, v in headers.items() if k.lower() == lowered), None)
+            return value
+        # The drivers' own (aiohttp's, urllib3's) look case-insensitively; asked first, since the get of urllib3's
+        # raises and catches a KeyError for a header that is not there (most calls ask for one that is not).
+        return headers[name] if name in headers else None  # noqa: SIM401
 
 
 #: Gateway answers that say the request may have been processed upstream, and no more: an answer lost after the
