@@ -28,18 +28,6 @@ if TYPE_CHECKING:
 TRACE_MODULE = "opentelemetry.trace"
 modules = sys.modules
 
-#: How many forks made this process from the one that imported this module (0 there): a call compares it with the
-#: one its client's rate limit was made in, where asking for the process id would cost a system call per call.
-_forks = [0]
-
-
-def _count_fork() -> None:
-    _forks[0] += 1
-
-
-if hasattr(os, "register_at_fork"):  # no fork on Windows
-    os.register_at_fork(after_in_child=_count_fork)
-
 __all__ = ["ClientBase"]
 
 
@@ -146,13 +134,14 @@ class ClientBase:
         config = self.configuration
         limit = self._limit
         key = self._limit_key
+        pid = os.getpid()
         if (
             limit is None
-            or key[0] != _forks[0]
+            or key[0] != pid
             or key[1] != config.max_concurrency
             or key[2] != config.max_requests_per_second
         ):
-            key = (_forks[0], config.max_concurrency, config.max_requests_per_second)
+            key = (pid, config.max_concurrency, config.max_requests_per_second)
             limit = self._limit = RateLimit(
                 _positive(config.max_concurrency, "max_concurrency", int),
                 _positive(config.max_requests_per_second, "max_requests_per_second", (int, float)),
