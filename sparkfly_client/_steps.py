@@ -249,10 +249,12 @@ class Admit:
         plan as the step's outcome)."""
         return self.limit.admit(now, self.method, self.url, self.deadline_at, self.max_wait)
 
-    def abandoned(self, ticket: Ticket) -> Observe:
-        """What the rate limit is to be told should the call end after this admission gave ``ticket`` and before its
-        answer is observed (cancelled): no answer."""
-        return Observe(self.limit, ticket, None, None, None)
+    def track(self, outcome: Any, unanswered: Dict[int, Observe]) -> None:
+        """Keep in ``unanswered`` what the rate limit is to be told should the call end after this admission and
+        before its answer is observed (an error, a cancellation): no answer. ``outcome``: the ticket, or the refusal
+        (nothing went)."""
+        if not isinstance(outcome, Exception):
+            unanswered[outcome.number] = Observe(self.limit, outcome, None, None, None)
 
 
 class Observe:
@@ -281,6 +283,11 @@ class Observe:
 
     def apply(self, now: float, wall: float) -> None:
         self.limit.observe(self.ticket, self.status, self.headers, now, wall, self.retry_after, self.operation)
+
+    def track(self, unanswered: Dict[int, Observe]) -> None:
+        """The request this answers is no longer among the call's ``unanswered`` (see :meth:`Admit.track`)."""
+        if self.ticket is not None:
+            unanswered.pop(self.ticket.number, None)
 
 
 Step = Union[Send, Wait, Discard, Authenticate, Admit, Observe]

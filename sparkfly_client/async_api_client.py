@@ -11,7 +11,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Coroutine, Dict, Generator, Optional
 
 from sparkfly_client._client_base import TRACE_MODULE, ClientBase, modules, tracing
-from sparkfly_client._ratelimit import WAIT_FOR_CHANGE, Ticket
+from sparkfly_client._ratelimit import WAIT_FOR_CHANGE
 from sparkfly_client._request import Call, Variant
 from sparkfly_client._steps import Admit, Authenticate, Clock, Discard, Observe, Send, Step, Wait
 from sparkfly_client.configuration import Configuration
@@ -110,12 +110,10 @@ class AsyncApiClient(ClientBase):
                     await self._discard(step.raw)
                 elif type(step) is Admit:
                     outcome = await self._admit(step)
-                    if type(outcome) is Ticket:
-                        unanswered[outcome.number] = step.abandoned(outcome)
+                    step.track(outcome, unanswered)
                 elif type(step) is Observe:
                     self._observe(step)
-                    if step.ticket is not None:
-                        unanswered.pop(step.ticket.number, None)
+                    step.track(unanswered)
                 else:
                     try:
                         outcome = await self._authenticate(step)  # type: ignore[arg-type]
