@@ -21,6 +21,7 @@ from sparkfly_client.exceptions import (
     ApiConnectionError,
     ApiTimeoutError,
     ApiTransportError,
+    ApiValueError,
     redacted_chain,
     tls_setup_error,
 )
@@ -200,6 +201,8 @@ class AiohttpTransport:
             self._timer = _Timer(loop)
         session = self._session
         if not self._own:  # the caller's, used as it is
+            if session.closed:  # type: ignore[union-attr]
+                raise ApiValueError("the aiohttp session given to this AsyncApiClient is closed")
             return session  # type: ignore[return-value]
         if session is not None and connection_settings(self.configuration) != self._settings:
             # TLS, proxy or pool settings changed: they apply from this call on. Calls still under way on the

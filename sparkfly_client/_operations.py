@@ -235,8 +235,9 @@ def _install_functions(cls: Type[ApiBase]) -> None:
         # A method of the class itself taking keywords of a TypedDict (iter_credentials) presents them too.
         if name not in variants and inspect.isfunction(member) and "Unpack[" in str(member.__annotations__):
             member.__signature__ = presented_signature(member)  # type: ignore[attr-defined]
-    if declared:  # a subclass of an API class inherits the list with the functions
-        cls._declared_operations = tuple(declared)  # type: ignore[attr-defined]
+    if declared:  # a subclass of an API class inherits the list with the functions, and adds what it declares
+        inherited = getattr(cls, "_declared_operations", ())
+        cls._declared_operations = tuple(sorted({*inherited, *declared}))  # type: ignore[attr-defined]
 
 
 class _Presented:

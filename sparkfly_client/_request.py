@@ -269,27 +269,37 @@ class _Prepared:
     configured credential and the framing (a body's length is a placeholder, set per call), the limits, the retry
     policy and whether a lost answer is settled. A call only renders its URL and encodes its body."""
 
-    __slots__ = ("limits", "settle_setting", "headers", "auth_error", "token_auth", "timeouts", "deadline",
-                 "policy", "settle")  # fmt: skip
+    __slots__ = ("limits", "settle_setting", "headers", "bodiless_headers", "auth_error", "token_auth", "timeouts",
+                 "deadline", "policy", "settle")  # fmt: skip
 
     def __init__(self, operation: Operation, endpoint: Endpoint[Any], limits: Limits, settle_setting: Any) -> None:
         self.limits = limits
         self.settle_setting = settle_setting
-        headers = dict(operation.headers)
-        if endpoint.body is not None:
-            headers["Content-Type"] = "application/json"
-            headers["Content-Length"] = ""  # the body's, set per call
-        elif endpoint.method not in _NO_BODY_METHODS:
-            headers["Content-Length"] = "0"
-        auth = operation.auth
         #: why the configured credential cannot be used: raised by each call, after its arguments are checked
-        self.auth_error = auth.error
-        self.token_auth = False if auth.error is not None else auth.apply(headers)
-        self.headers = headers
+        self.auth_error = operation.auth.error
+        self.token_auth = False
+        #: the headers of a request without a body, and (where the operation takes one) of one with a body
+        self.bodiless_headers = self._framed(operation, endpoint.method, with_body=False)
+        self.headers = self.bodiless_headers
+        if endpoint.body is not None:
+            self.headers = self._framed(operation, endpoint.method, with_body=True)
         self.timeouts: Timeouts = limits.timeouts  # type: ignore[assignment]  # valid: checked by the builder
         self.deadline: Optional[float] = limits.deadline
         self.policy: RetryPolicy = limits.policy  # type: ignore[assignment]
         self.settle: bool = bool(settle_setting) if endpoint.settles else False
+
+    def _framed(self, operation: Operation, method: str, with_body: bool) -> Dict[str, str]:
+        """The headers the full build gives a request with or without a body: the operation's (client-wide headers
+        included), the framing, and the configured credential."""
+        headers = dict(operation.headers)
+        if with_body:
+            headers["Content-Type"] = "application/json"
+            headers["Content-Length"] = ""  # the body's, set per call
+        elif method not in _NO_BODY_METHODS:
+            headers["Content-Length"] = "0"
+        if self.auth_error is None:
+            self.token_auth = operation.auth.apply(headers)
+        return headers
 
     def request(self, shared: Shared, endpoint: Endpoint[Any], args: Dict[str, Any]) -> PreparedRequest:
         """A call's request: its URL and body, in the order and with the errors of the full build."""
@@ -302,19 +312,17 @@ class _Prepared:
                 url += "?" + urlencode(query)
         if shared.error is not None:  # a default header, the cookie or the user agent cannot be sent
             raise ApiValueError(shared.error)
-        headers = dict(self.headers)
         body: Optional[bytes] = None
-        if endpoint.body is not None:
+        if endpoint.body is None:
+            headers = dict(self.headers)
+        else:
             model = endpoint.coerce_body(args)
             if model is not None:
                 body = model.model_dump_json(by_alias=True, exclude_unset=True, context=REVEAL_SECRETS).encode()
+                headers = dict(self.headers)
                 headers["Content-Length"] = str(len(body))
-            else:  # no body after all: the framing the full build gives a bodiless request
-                del headers["Content-Type"]
-                if endpoint.method in _NO_BODY_METHODS:
-                    del headers["Content-Length"]
-                else:
-                    headers["Content-Length"] = "0"
+            else:  # no body after all: the headers the full build gives a bodiless request
+                headers = dict(self.bodiless_headers)
         if self.auth_error is not None:
             raise ApiValueError(self.auth_error)
         return PreparedRequest(

@@ -258,6 +258,20 @@ def test_a_session_of_your_own_is_used_and_left_open(server: ScriptedServer) -> 
     assert starts == [f"{server.url}/v1.0/credentials/56"]
 
 
+def test_a_session_of_your_own_closed_before_a_call_is_a_typed_error_and_nothing_is_sent(
+    server: ScriptedServer,
+) -> None:
+    async def run() -> None:
+        session = aiohttp.ClientSession()
+        await session.close()
+        async with AsyncApiClient(configuration(server), session=session) as client:
+            with pytest.raises(sparkfly_client.ApiValueError, match="session given to this AsyncApiClient is closed"):
+                await AsyncCredentialsApi(client).get_credential(56)
+
+    asyncio.run(run())
+    assert server.requests == []
+
+
 def test_a_pool_manager_of_your_own_is_used(server: ScriptedServer) -> None:
     import urllib3
 

@@ -214,3 +214,20 @@ def test_an_api_class_can_be_subclassed_and_its_methods_overridden(api_class: ty
     assert getattr(Inherited, operation) is getattr(api_class, operation)
     assert declared_operations(Inherited) == declared_operations(api_class)
     assert getattr(overriding, operation) is mine
+
+
+def test_a_subclass_declaring_an_operation_keeps_the_inherited_ones() -> None:
+    from sparkfly_client._operations import operation
+    from sparkfly_client._request import Call
+    from sparkfly_client.api.credentials_api import GET_CREDENTIAL
+
+    class Extended(sparkfly_client.CredentialsApi):
+        @operation
+        def get_credential_again(self, credential_id: int, **options: Any) -> Any:
+            """Get Credential once more."""
+            return Call(GET_CREDENTIAL, {"credential_id": credential_id}, options)
+
+    inherited = declared_operations(sparkfly_client.CredentialsApi)
+    assert declared_operations(Extended) == tuple(sorted((*inherited, "get_credential_again")))
+    with Sandbox() as sandbox, sparkfly_client.ApiClient(sandbox.configuration()) as client:
+        assert Extended(client).get_credential_again(56).credential.id == 56

@@ -42,9 +42,13 @@ def _configurations() -> List[sparkfly_client.Configuration]:
     return [plain, settling, token_flow]
 
 
+@pytest.mark.parametrize("client_headers", [{}, {"Content-Type": "application/json; charset=utf-8", "X-Team": "pos"}])
 @pytest.mark.parametrize("configuration", _configurations(), ids=["api_key", "settling", "token_flow"])
-def test_a_call_without_options_is_the_request_the_full_build_makes(configuration: Any) -> None:
+def test_a_call_without_options_is_the_request_the_full_build_makes(
+    configuration: Any, client_headers: Dict[str, str]
+) -> None:
     builder = RequestBuilder(configuration)
+    builder.default_headers.update(client_headers)  # a client-wide Content-Type stays on a request without a body
     for endpoint, args in CALLS:
         for _ in range(2):  # the first call prepares, the second reuses
             # _headers={} adds nothing, yet takes the full build
