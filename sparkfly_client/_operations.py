@@ -227,7 +227,8 @@ def _install_functions(cls: Type[ApiBase]) -> None:
         function.__doc__ = (declaration.__doc__ or "") + {DATA: "", HTTP_INFO: _HTTP_INFO_NOTE}.get(
             variant.result, _UNREAD_NOTE
         )
-        function.__wrapped__ = _Presented(variant, cls)  # type: ignore[attr-defined]
+        coroutine = bool(function.__code__.co_flags & inspect.CO_COROUTINE)
+        function.__wrapped__ = _Presented(variant, cls, coroutine)  # type: ignore[attr-defined]
         setattr(cls, name, function)
         if variant.result == DATA:
             declared.append(name)
@@ -248,14 +249,20 @@ class _Presented:
 
     __slots__ = ("__wrapped__", "_variant", "_api_class")
 
-    def __init__(self, variant: _Variant, api_class: Type[ApiBase]) -> None:
-        self.__wrapped__ = variant.declaration
+    def __init__(self, variant: _Variant, api_class: Type[ApiBase], coroutine: bool) -> None:
+        self.__wrapped__: Callable[..., Any] = variant.declaration
+        if coroutine and hasattr(inspect, "markcoroutinefunction"):
+            # What unwraps a coroutine operation to its end (a spec'd mock since Python 3.13) finds a coroutine
+            # function: a copy of the declaration, marked as one (its code, and so its source, the declaration's).
+            declaration = variant.declaration
+            copy = types.FunctionType(declaration.__code__, declaration.__globals__, declaration.__name__)
+            self.__wrapped__ = inspect.markcoroutinefunction(copy)
         self._variant = variant
         self._api_class = api_class
 
     @property
     def __signature__(self) -> inspect.Signature:
-        return presented_signature(self.__wrapped__, self._variant.returns(self._api_class))
+        return presented_signature(self._variant.declaration, self._variant.returns(self._api_class))
 
 
 def _variants(cls: type) -> Dict[str, _Variant]:
