@@ -206,3 +206,27 @@ def test_example_is_clean_code(example: Example) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "configuration.py" not in example.code  # settings are documented in docs/Configuration.md
+
+
+def test_an_example_imports_the_package_the_demo_runs_from(tmp_path: Path) -> None:
+    # An interpreter with the dependencies but without this package installed, run from the checkout (as
+    # `python -m sparkfly_client.sandbox demo` can be): the demo imports the package through the current folder,
+    # which an example, run in a folder of its own, does not have.
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / ("Scripts" if sys.platform == "win32" else "bin") / "python"
+    where = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    purelib = subprocess.run([str(python), "-c", where], capture_output=True, text=True, check=True).stdout.strip()
+    # This environment's folder, named by a path file: its own path files (an editable install's) are not read.
+    Path(purelib, "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+    script = (
+        "from sparkfly_client.sandbox import Sandbox\n"
+        "from sparkfly_client.sandbox.examples import Example, run_example\n"
+        "example = Example('test.md', 1, 'where', 'import sparkfly_client\\nprint(sparkfly_client.__file__)')\n"
+        "with Sandbox() as sandbox:\n"
+        "    result = run_example(example, sandbox)\n"
+        "print(result.returncode, result.stdout.strip(), result.stderr.strip()[-300:])\n"
+    )
+    done = subprocess.run([str(python), "-c", script], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split(maxsplit=2)[:2] == ["0", str(ROOT / "sparkfly_client" / "__init__.py")], done.stdout

@@ -12,13 +12,14 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import site
 import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, List, Mapping, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
 
 from sparkfly_client.sandbox.server import Sandbox
 
@@ -142,13 +143,26 @@ def _importable(module: str) -> bool:
         return False
 
 
+def _this_package_importable() -> Dict[str, str]:
+    """The environment that lets an example import the very package this demo runs from: a checkout run with
+    ``python -m`` from its folder is importable here through the current directory, not from the example's own.
+    A package installed in site-packages needs nothing (putting site-packages on PYTHONPATH would move it before
+    the standard library)."""
+    root = Path(__file__).resolve().parents[2]
+    installed = [*site.getsitepackages(), site.getusersitepackages()]
+    if any(Path(folder).resolve() == root for folder in installed):
+        return {}
+    earlier = os.environ.get("PYTHONPATH")
+    return {"PYTHONPATH": os.pathsep.join([str(root), earlier]) if earlier else str(root)}
+
+
 def run_example(example: Example, sandbox: Sandbox, timeout: float = 60.0) -> ExampleResult:
     """Run one example as written, saved as a file in an empty directory, in a fresh interpreter
     pointed at ``sandbox``; skip it when :func:`missing_requirement` says why."""
     reason = missing_requirement(example)
     if reason is not None:
         return ExampleResult(example, 0, "", "", skipped=reason)
-    env = {**os.environ, **sandbox.environ(), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, **sandbox.environ(), "PYTHONUNBUFFERED": "1", **_this_package_importable()}
     with tempfile.TemporaryDirectory(prefix="sparkfly-example-") as directory:
         script = Path(directory) / "example.py"
         script.write_text(example.code, encoding="utf-8")
