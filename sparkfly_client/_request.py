@@ -5,7 +5,7 @@ No I/O. Everything here raises a typed error (``ApiTypeError``/``ApiValueError``
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Generic, Mapping, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Dict, Generic, Mapping, Optional, Tuple, TypeVar, Union
 
 from typing_extensions import TypedDict
 
@@ -277,29 +277,15 @@ class _Prepared:
         self.settle_setting = settle_setting
         #: why the configured credential cannot be used: raised by each call, after its arguments are checked
         self.auth_error = operation.auth.error
-        self.token_auth = False
         #: the headers of a request without a body, and (where the operation takes one) of one with a body
-        self.bodiless_headers = self._framed(operation, endpoint.method, with_body=False)
+        self.bodiless_headers, self.token_auth = _framed(operation, endpoint.method, with_body=False)
         self.headers = self.bodiless_headers
         if endpoint.body is not None:
-            self.headers = self._framed(operation, endpoint.method, with_body=True)
+            self.headers, _ = _framed(operation, endpoint.method, with_body=True)
         self.timeouts: Timeouts = limits.timeouts  # type: ignore[assignment]  # valid: checked by the builder
         self.deadline: Optional[float] = limits.deadline
         self.policy: RetryPolicy = limits.policy  # type: ignore[assignment]
         self.settle: bool = bool(settle_setting) if endpoint.settles else False
-
-    def _framed(self, operation: Operation, method: str, with_body: bool) -> Dict[str, str]:
-        """The headers the full build gives a request with or without a body: the operation's (client-wide headers
-        included), the framing, and the configured credential."""
-        headers = dict(operation.headers)
-        if with_body:
-            headers["Content-Type"] = "application/json"
-            headers["Content-Length"] = ""  # the body's, set per call
-        elif method not in _NO_BODY_METHODS:
-            headers["Content-Length"] = "0"
-        if self.auth_error is None:
-            self.token_auth = operation.auth.apply(headers)
-        return headers
 
     def request(self, shared: Shared, endpoint: Endpoint[Any], args: Dict[str, Any]) -> PreparedRequest:
         """A call's request: its URL and body, in the order and with the errors of the full build."""
@@ -328,6 +314,19 @@ class _Prepared:
         return PreparedRequest(
             endpoint, url, headers, body, self.timeouts, self.deadline, self.policy, self.token_auth, self.settle, args
         )
+
+
+def _framed(operation: Operation, method: str, with_body: bool) -> Tuple[Dict[str, str], bool]:
+    """The headers the full build gives a request of ``operation`` with or without a body (the operation's, client-wide
+    headers included, the framing and the configured credential), and whether that credential is a token."""
+    headers = dict(operation.headers)
+    if with_body:
+        headers["Content-Type"] = "application/json"
+        headers["Content-Length"] = ""  # the body's, set per call
+    elif method not in _NO_BODY_METHODS:
+        headers["Content-Length"] = "0"
+    token_auth = False if operation.auth.error is not None else operation.auth.apply(headers)
+    return headers, token_auth
 
 
 def _unexpected_keywords(endpoint: Endpoint[Any], args: Mapping[str, Any], options: Mapping[str, Any]) -> ApiTypeError:
